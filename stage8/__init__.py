@@ -1,0 +1,1 @@
+"""Stage 8 Review Desk: the service package behind the pages and the command line."""

@@ -1,0 +1,148 @@
+"""Settings: environment variables first, then `.streamlit/secrets.toml`, then defaults.
+
+The service package never imports Streamlit, so the secrets file is read here with tomllib; it is
+the same file `st.secrets` reads, so a deployment configures both the app and the CLI in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stage8.errors import ConfigError
+
+_SECRETS_ENV = "STAGE8_SECRETS_FILE"
+
+
+def _read_secrets() -> dict[str, object]:
+    path = Path(os.environ.get(_SECRETS_ENV, ".streamlit/secrets.toml"))
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix or remove it.") from exc
+    # Accept both flat keys and a [stage8] table.
+    flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    flat.update(data.get("stage8", {}) if isinstance(data.get("stage8"), dict) else {})
+    return flat
+
+
+def _lookup(name: str, secrets: dict[str, object]) -> str | None:
+    value = os.environ.get(name)
+    if value not in (None, ""):
+        return value
+    for key in (name, name.lower(), name.removeprefix("STAGE8_").lower()):
+        if key in secrets and secrets[key] not in (None, ""):
+            return str(secrets[key])
+    return None
+
+
+def _int(name: str, raw: str | None, default: int, minimum: int = 0) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path(".stage8")
+    database_url: str = ""
+    storage: str = "local"
+    storage_path: Path = Path(".stage8/storage")
+    supabase_url: str | None = None
+    supabase_key: str | None = None
+    bucket: str = "stage8"
+    image_provider: str = "offline"
+    gemini_api_key: str | None = None
+    gemini_model: str = "gemini-2.5-flash-image"
+    gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    attempt_cap: int = 8
+    trash_retention_days: int = 30
+    unselected_max_age_days: int = 0  # 0: no age limit
+    max_upload_mb: int = 25
+    max_pixels: int = 60_000_000
+    min_edge: int = 64
+    max_edge: int = 2048
+    thumb_edge: int = 320
+    job_lease_seconds: int = 120
+    job_max_tries: int = 3
+    app_password: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_default_database(self) -> bool:
+        return self.database_url == default_database_url(self.home)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+
+def default_database_url(home: Path) -> str:
+    return f"sqlite:///{(home / 'stage8.db').resolve()}"
+
+
+def load_settings() -> Settings:
+    """Read every setting; raise ConfigError with what to fix when one is malformed."""
+    secrets = _read_secrets()
+
+    def get(name: str) -> str | None:
+        return _lookup(name, secrets)
+
+    home = Path(get("STAGE8_HOME") or ".stage8")
+    database_url = get("STAGE8_DATABASE_URL") or default_database_url(home)
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    storage = (get("STAGE8_STORAGE") or "local").lower()
+    if storage not in ("local", "supabase"):
+        raise ConfigError(f"STAGE8_STORAGE must be 'local' or 'supabase', got {storage!r}.")
+    provider = (get("STAGE8_IMAGE_PROVIDER") or "offline").lower()
+    if provider not in ("offline", "gemini"):
+        raise ConfigError(
+            f"STAGE8_IMAGE_PROVIDER must be 'offline' or 'gemini', got {provider!r}."
+        )
+    settings = Settings(
+        home=home,
+        database_url=database_url,
+        storage=storage,
+        storage_path=Path(get("STAGE8_STORAGE_PATH") or home / "storage"),
+        supabase_url=get("SUPABASE_URL"),
+        supabase_key=get("SUPABASE_KEY"),
+        bucket=get("STAGE8_BUCKET") or "stage8",
+        image_provider=provider,
+        gemini_api_key=get("GEMINI_API_KEY"),
+        gemini_model=get("STAGE8_GEMINI_MODEL") or Settings.gemini_model,
+        gemini_base_url=get("STAGE8_GEMINI_BASE_URL") or Settings.gemini_base_url,
+        attempt_cap=_int("STAGE8_ATTEMPT_CAP", get("STAGE8_ATTEMPT_CAP"), 8, minimum=1),
+        trash_retention_days=_int(
+            "STAGE8_TRASH_RETENTION_DAYS", get("STAGE8_TRASH_RETENTION_DAYS"), 30
+        ),
+        unselected_max_age_days=_int(
+            "STAGE8_UNSELECTED_MAX_AGE_DAYS", get("STAGE8_UNSELECTED_MAX_AGE_DAYS"), 0
+        ),
+        max_upload_mb=_int("STAGE8_MAX_UPLOAD_MB", get("STAGE8_MAX_UPLOAD_MB"), 25, minimum=1),
+        max_pixels=_int("STAGE8_MAX_PIXELS", get("STAGE8_MAX_PIXELS"), 60_000_000, minimum=1),
+        min_edge=_int("STAGE8_MIN_EDGE", get("STAGE8_MIN_EDGE"), 64, minimum=1),
+        max_edge=_int("STAGE8_MAX_EDGE", get("STAGE8_MAX_EDGE"), 2048, minimum=16),
+        job_lease_seconds=_int("STAGE8_JOB_LEASE_SECONDS", get("STAGE8_JOB_LEASE_SECONDS"), 120, 1),
+        job_max_tries=_int("STAGE8_JOB_MAX_TRIES", get("STAGE8_JOB_MAX_TRIES"), 3, minimum=1),
+        app_password=get("STAGE8_APP_PASSWORD"),
+    )
+    if storage == "supabase" and not (settings.supabase_url and settings.supabase_key):
+        raise ConfigError(
+            "STAGE8_STORAGE=supabase needs SUPABASE_URL and SUPABASE_KEY "
+            "(environment or .streamlit/secrets.toml)."
+        )
+    return settings

@@ -1,0 +1,37 @@
+"""Domain errors: every failure a reviewer can act on is a Stage8Error with a plain message."""
+
+
+class Stage8Error(Exception):
+    """Base of every error the desk reports to a person (page or command line)."""
+
+
+class ConfigError(Stage8Error):
+    """A setting is missing or malformed."""
+
+
+class NotFound(Stage8Error):
+    """A project, scene, asset, attempt or image that was asked for does not exist."""
+
+
+class InvalidImage(Stage8Error):
+    """Bytes that are not an image the desk accepts (format, size, corruption, animation)."""
+
+
+class StorageError(Stage8Error):
+    """The image store failed or refused an operation."""
+
+
+class ObjectNotFound(StorageError):
+    """The image store has no object under the given key."""
+
+
+class DecisionConflict(Stage8Error):
+    """A decision cannot be made in the current state (e.g. trashing the selected attempt)."""
+
+
+class ProviderError(Stage8Error):
+    """The image provider failed. `transient` errors are retried by the job runner."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
