@@ -110,9 +110,7 @@ def load_settings() -> Settings:
         raise ConfigError(f"STAGE8_STORAGE must be 'local' or 'supabase', got {storage!r}.")
     provider = (get("STAGE8_IMAGE_PROVIDER") or "offline").lower()
     if provider not in ("offline", "gemini"):
-        raise ConfigError(
-            f"STAGE8_IMAGE_PROVIDER must be 'offline' or 'gemini', got {provider!r}."
-        )
+        raise ConfigError(f"STAGE8_IMAGE_PROVIDER must be 'offline' or 'gemini', got {provider!r}.")
     settings = Settings(
         home=home,
         database_url=database_url,

@@ -1,0 +1,20 @@
+"""Stage 8 Review Desk: `streamlit run app.py`."""
+
+import streamlit as st
+
+from stage8.ui.chrome import demo_banner, login_gate, sidebar
+from stage8.ui.session import get_desk
+
+st.set_page_config(page_title="Stage 8 Review Desk", page_icon="🎬", layout="wide")
+
+desk = get_desk()
+login_gate(desk.settings.app_password)
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon="🗂️", url_path="overview", default=True),
+    st.Page("pages/scene.py", title="Scene", icon="🎞️", url_path="scene"),
+]
+navigation = st.navigation(pages)
+sidebar(desk)
+demo_banner(desk)
+navigation.run()

@@ -1,0 +1,199 @@
+"""Core verbs: migrate, demo, scenes, attempts, select, check, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from stage8.errors import Stage8Error
+
+
+def actor(args: argparse.Namespace) -> str:
+    return getattr(args, "actor", None) or os.environ.get("USER") or "cli"
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def desk():
+    from stage8.desk import open_desk
+
+    return open_desk()
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from stage8.db import current_revision
+
+    print(f"Database is at schema revision {current_revision(desk().engine)}.")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from stage8.demo import seed_demo
+
+    result = seed_demo(desk())
+    state = "Created" if result.created else "Already present:"
+    print(
+        f"{state} demo project {result.project_id} ({result.scenes} scenes, "
+        f"{result.assets} assets)."
+    )
+    return 0
+
+
+def _scenes(args: argparse.Namespace) -> int:
+    from stage8.board import project_overview
+
+    projects = project_overview(desk())
+    if args.project:
+        projects = [p for p in projects if p.name == args.project]
+        if not projects:
+            raise Stage8Error(f"No project named {args.project!r}.")
+    data = [
+        {
+            "project": p.name,
+            "scenes": [
+                {
+                    "scene_number": s.scene_number,
+                    "title": s.title,
+                    "assets": s.assets,
+                    "decided": s.decided,
+                    "undecided": s.undecided,
+                    "attempts": s.attempts,
+                    "total_cost": str(s.total_cost),
+                }
+                for s in p.scenes
+            ],
+        }
+        for p in projects
+    ]
+    if args.json:
+        print_json(data[0]["scenes"] if len(data) == 1 else data)
+        return 0
+    for p in data:
+        print(p["project"])
+        for s in p["scenes"]:
+            print(
+                f"  Scene {s['scene_number']}: {s['title']} — {', '.join(s['assets'])} "
+                f"({s['decided']} decided, {s['undecided']} undecided, ${s['total_cost']})"
+            )
+    return 0
+
+
+def instance_id(args: argparse.Namespace) -> int:
+    from stage8.lookup import find_instance
+
+    with desk().tx() as session:
+        return find_instance(session, args.project, args.scene, args.asset).id
+
+
+def _attempts(args: argparse.Namespace) -> int:
+    from stage8.attempts import list_attempts
+
+    views = list_attempts(desk(), instance_id(args), include_trashed=args.include_trashed)
+    if args.json:
+        print_json([v.as_json() for v in views])
+        return 0
+    if not views:
+        print("No attempts yet.")
+    for v in views:
+        flags = " ".join(
+            f
+            for f, on in (("SELECTED", v.selected), ("pinned", v.pinned), ("trashed", v.trashed))
+            if on
+        )
+        cost = f"${v.cost_usd.normalize()}" if v.cost_usd is not None else "-"
+        print(
+            f"#{v.attempt_number} (id {v.id}) {v.source_label:<24} {cost:>10}  "
+            f"{v.created_at:%Y-%m-%d %H:%M} UTC {flags}"
+        )
+    return 0
+
+
+def _select(args: argparse.Namespace) -> int:
+    from stage8.attempts import select_attempt
+
+    change = select_attempt(desk(), args.attempt, actor=actor(args), reason=args.reason)
+    print(change.message)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from stage8.integrity import check
+
+    violations = check(desk())
+    if args.json:
+        print_json([{"invariant": v.invariant, "message": v.message} for v in violations])
+    elif violations:
+        for v in violations:
+            print(v)
+    else:
+        print("All invariants hold.")
+    return 1 if violations else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from stage8.export import export_csv
+
+    if args.format != "csv":
+        raise Stage8Error(f"Format {args.format!r} is not supported yet; use --format csv.")
+    count = export_csv(desk(), args.what, Path(args.output))
+    print(f"Wrote {count} {args.what} rows to {args.output}.", file=sys.stderr)
+    return 0
+
+
+def add_verb(
+    sub, name: str, help_text: str, handler, *, json_flag: bool = False, project: bool = True
+) -> argparse.ArgumentParser:
+    """Add a verb; every verb takes --actor, most take --project, data verbs take --json."""
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    if project:
+        p.add_argument("--project", help="project name (default: the only project)")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--actor", help="who makes the decision (default: $USER)")
+    p.set_defaults(handler=handler)
+    return p
+
+
+def add_instance_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scene", type=int, required=True, help="scene number")
+    p.add_argument("--asset", required=True, help="asset name")
+
+
+def register(sub) -> None:
+    add_verb(
+        sub, "migrate", "upgrade the database schema to the newest version", _migrate, project=False
+    )
+    add_verb(sub, "demo", "create the demo project (idempotent)", _demo, project=False)
+    add_verb(sub, "scenes", "list scenes with their assets", _scenes, json_flag=True)
+    p = add_verb(
+        sub,
+        "attempts",
+        "list an asset's attempts in a scene, newest first",
+        _attempts,
+        json_flag=True,
+    )
+    add_instance_args(p)
+    p.add_argument("--include-trashed", action="store_true")
+    p = add_verb(
+        sub, "select", "make an attempt the selected image of its asset", _select, project=False
+    )
+    p.add_argument("--attempt", type=int, required=True, help="attempt id")
+    p.add_argument("--reason")
+    add_verb(
+        sub,
+        "check",
+        "assert the design's invariants; exit 1 listing violations",
+        _check,
+        json_flag=True,
+        project=False,
+    )
+    p = add_verb(sub, "export", "export a table", _export, project=False)
+    p.add_argument("--what", choices=["attempts", "instances"], required=True)
+    p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx", "jsonl"])
+    p.add_argument("-o", "--output", required=True)

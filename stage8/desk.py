@@ -1,0 +1,80 @@
+"""The desk's unit of work: settings, database, image store and provider, opened once per process.
+
+Service functions take a `Desk` as their first argument and open their own transaction with
+`desk.tx()`, so pages, the command line and workers share one way of doing things.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from stage8.config import Settings, load_settings
+from stage8.db import create_db_engine, make_session_factory, migrate, transaction
+
+if TYPE_CHECKING:
+    from stage8.providers.base import ImageProvider
+    from stage8.storage.base import ImageStore
+
+
+@dataclass
+class Desk:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    _store: ImageStore | None = None
+    _provider: ImageProvider | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def store(self) -> ImageStore:
+        with self._lock:
+            if self._store is None:
+                from stage8.storage import make_store
+
+                self._store = make_store(self.settings)
+            return self._store
+
+    @property
+    def provider(self) -> ImageProvider:
+        """The configured image provider; a missing key raises ConfigError when first used."""
+        with self._lock:
+            if self._provider is None:
+                from stage8.providers import make_provider
+
+                self._provider = make_provider(self.settings)
+            return self._provider
+
+    def use_store(self, store: ImageStore) -> None:
+        self._store = store
+
+    def use_provider(self, provider: ImageProvider) -> None:
+        self._provider = provider
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_desk(settings: Settings | None = None, *, run_migrations: bool = True) -> Desk:
+    """Open the database (migrating it to the newest schema unless told not to)."""
+    settings = settings or load_settings()
+    engine = create_db_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    return Desk(settings=settings, engine=engine, sessions=make_session_factory(engine))

@@ -1,0 +1,107 @@
+"""Storage keys, built only from ids, attempt numbers, content hashes and a checked extension.
+
+No user-supplied text (file names, asset names, prompts) ever reaches a key, so keys are safe
+in URLs and file systems and never leak what a reviewer typed or uploaded. Every function
+returns a key that passes `validate_key`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stage8.storage import validate_key
+
+__all__ = [
+    "ATTEMPT_KINDS",
+    "IMAGE_EXTENSIONS",
+    "attempt_key",
+    "content_addressed_key",
+    "content_addressed_thumb_key",
+    "master_key",
+    "thumb_key",
+]
+
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp", "gif", "avif", "bmp", "tif", "tiff"})
+ATTEMPT_KINDS = frozenset({"generated", "uploads", "master_copy", "legacy"})
+# The attempt `source` column says "uploaded"; its folder has always been "uploads".
+_KIND_ALIASES = {"uploaded": "uploads"}
+THUMB_SUFFIX = ".thumb.jpg"
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def master_key(project_id: int, asset_id: int, sha256: str, ext: str) -> str:
+    """`project_<pid>/assets/<asset_id>/master_<sha12>.<ext>`."""
+    pid, aid = _id("project_id", project_id), _id("asset_id", asset_id)
+    return validate_key(f"project_{pid}/assets/{aid}/master_{_sha(sha256)[:12]}.{_ext(ext)}")
+
+
+def attempt_key(
+    project_id: int,
+    scene_id: int,
+    instance_id: int,
+    kind: str,
+    attempt_number: int,
+    sha256: str,
+    ext: str,
+) -> str:
+    """`project_<pid>/scene_<sid>/scene-assets/<kind>/<instance_id>/<n>_<sha12>.<ext>`.
+
+    kind is one of ATTEMPT_KINDS; the attempt source "uploaded" is accepted for "uploads".
+    """
+    pid, sid = _id("project_id", project_id), _id("scene_id", scene_id)
+    iid, number = _id("instance_id", instance_id), _id("attempt_number", attempt_number)
+    folder = _KIND_ALIASES.get(kind, kind)
+    if folder not in ATTEMPT_KINDS:
+        raise ValueError(f"kind must be one of {sorted(ATTEMPT_KINDS)}, got {kind!r}")
+    name = f"{number}_{_sha(sha256)[:12]}.{_ext(ext)}"
+    return validate_key(f"project_{pid}/scene_{sid}/scene-assets/{folder}/{iid}/{name}")
+
+
+def content_addressed_key(project_id: int, sha256: str, ext: str) -> str:
+    """`project_<pid>/images/<sha[:2]>/<sha>.<ext>`: one object per distinct content."""
+    return validate_key(f"{_image_stem(project_id, sha256)}.{_ext(ext)}")
+
+
+def content_addressed_thumb_key(project_id: int, sha256: str) -> str:
+    """`project_<pid>/images/<sha[:2]>/<sha>.thumb.jpg`, whatever the image's extension."""
+    return validate_key(f"{_image_stem(project_id, sha256)}{THUMB_SUFFIX}")
+
+
+def _image_stem(project_id: int, sha256: str) -> str:
+    digest = _sha(sha256)
+    return f"project_{_id('project_id', project_id)}/images/{digest[:2]}/{digest}"
+
+
+def thumb_key(image_key: str) -> str:
+    """The image key with its extension replaced by `.thumb.jpg`."""
+    validate_key(image_key)
+    if image_key.endswith(THUMB_SUFFIX):
+        raise ValueError(f"{image_key!r} is already a thumbnail key")
+    folder, _, name = image_key.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        raise ValueError(f"{image_key!r} has no extension to replace")
+    _ext(ext)
+    return validate_key(f"{folder}/{stem}{THUMB_SUFFIX}" if folder else f"{stem}{THUMB_SUFFIX}")
+
+
+def _id(name: str, value: int) -> int:
+    # bool is an int subclass; True as an id is always a bug upstream.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    return value
+
+
+def _sha(value: str) -> str:
+    digest = value.lower() if isinstance(value, str) else ""
+    if not _SHA256.fullmatch(digest):
+        raise ValueError(f"sha256 must be 64 hexadecimal digits, got {value!r}")
+    return digest
+
+
+def _ext(value: str) -> str:
+    ext = value.lower().removeprefix(".") if isinstance(value, str) else ""
+    if ext not in IMAGE_EXTENSIONS:
+        raise ValueError(f"ext must be one of {sorted(IMAGE_EXTENSIONS)}, got {value!r}")
+    return ext

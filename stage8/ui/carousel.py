@@ -1,0 +1,96 @@
+"""One carousel widget for attempts and for the reference chain: big image, ◀ ▶, "i / N",
+a strip of thumbnails, badges. It takes plain items and keeps its position across reruns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from stage8.ui.media import show_image
+
+STRIP = 8
+
+
+@dataclass(frozen=True)
+class CarouselItem:
+    ident: int
+    image_key: str | None
+    thumb_key: str | None
+    title: str
+    badges: Sequence[str] = field(default_factory=tuple)
+
+
+def _clamp(i: int, n: int) -> int:
+    return max(0, min(i, n - 1))
+
+
+def position(key: str, items: Sequence[CarouselItem], start: int) -> int:
+    """The shown index; it follows the shown item (not its index) when items are added."""
+    state = st.session_state
+    ident = state.get(f"{key}__ident")
+    idents = [it.ident for it in items]
+    if ident in idents:
+        return idents.index(ident)
+    return _clamp(start, len(items))
+
+
+def _go(key: str, idents: list[int], index: int) -> None:
+    st.session_state[f"{key}__ident"] = idents[_clamp(index, len(idents))]
+
+
+def carousel(key: str, items: Sequence[CarouselItem], *, start: int = 0) -> int | None:
+    """Render the carousel; returns the index of the item shown (None when there are none)."""
+    if not items:
+        return None
+    idents = [it.ident for it in items]
+    i = position(key, items, start)
+    st.session_state[f"{key}__ident"] = idents[i]
+    item = items[i]
+    show_image(item.image_key, display=True)
+    badges = " ".join(f":{_colour(b)}-badge[{b}]" for b in item.badges)
+    st.markdown(f"**{item.title}** {badges}")
+    left, counter, right = st.columns([1, 2, 1], vertical_alignment="center")
+    left.button(
+        "◀",
+        key=f"{key}__prev",
+        disabled=i == 0,
+        on_click=_go,
+        args=(key, idents, i - 1),
+        help="Previous",
+    )
+    counter.markdown(
+        f"<div style='text-align:center' data-testid='carousel-counter'>{i + 1} / {len(items)}"
+        "</div>",
+        unsafe_allow_html=True,
+    )
+    right.button(
+        "▶",
+        key=f"{key}__next",
+        disabled=i == len(items) - 1,
+        on_click=_go,
+        args=(key, idents, i + 1),
+        help="Next",
+    )
+    lo = _clamp(i - STRIP // 2, max(1, len(items) - STRIP + 1))
+    strip = items[lo : lo + STRIP]
+    cols = st.columns(STRIP)
+    for col, (j, it) in zip(cols, enumerate(strip, start=lo), strict=False):
+        with col:
+            show_image(it.thumb_key)
+            col.button(
+                ("● " if j == i else "") + str(j + 1),
+                key=f"{key}__jump_{it.ident}",
+                on_click=_go,
+                args=(key, idents, j),
+                help=it.title,
+                type="primary" if j == i else "secondary",
+            )
+    return i
+
+
+def _colour(badge: str) -> str:
+    return {"Selected": "green", "Pinned": "orange", "Effective": "green", "Stale": "red"}.get(
+        badge, "gray"
+    )

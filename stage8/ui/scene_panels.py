@@ -1,0 +1,216 @@
+"""The scene page body: assets grouped by type, each in its own fragment with the attempts
+carousel, the reference carousel, actions and decision history."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from stage8 import attempts as ledger
+from stage8.attempt_views import AttemptView
+from stage8.board import AssetPanel, SceneBoard, load_panel
+from stage8.desk import Desk
+from stage8.errors import Stage8Error
+from stage8.ui.carousel import CarouselItem, carousel
+from stage8.ui.media import show_image
+from stage8.ui.session import current_actor
+
+TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Props"}
+
+
+def render_scene(desk: Desk, board: SceneBoard) -> None:
+    st.title(f"Scene {board.scene_number}: {board.title}")
+    nav = st.columns([1, 1, 6])
+    if board.previous_number is not None:
+        nav[0].page_link(
+            "pages/scene.py",
+            label=f"◀ Scene {board.previous_number}",
+            query_params=_params(board, board.previous_number),
+        )
+    if board.next_number is not None:
+        nav[1].page_link(
+            "pages/scene.py",
+            label=f"Scene {board.next_number} ▶",
+            query_params=_params(board, board.next_number),
+        )
+    if not board.panels:
+        st.info("No assets appear in this scene yet.")
+        return
+    for asset_type in ("character", "location", "prop"):
+        panels = [p for p in board.panels if p.asset_type == asset_type]
+        if not panels:
+            continue
+        st.header(TYPE_TITLES[asset_type])
+        for panel in panels:
+            st.session_state[f"panel_{panel.instance_id}__data"] = panel
+            asset_panel(desk, panel.instance_id)
+
+
+def _params(board: SceneBoard, number: int) -> dict[str, str]:
+    return {"scene": str(number), "project": board.project_name}
+
+
+def _flash(instance_id: int, kind: str, message: str) -> None:
+    st.session_state[f"flash_{instance_id}"] = (kind, message)
+
+
+def _act(instance_id: int, fn: Callable[[], object], ok: str | None = None) -> None:
+    """Run a decision from a button callback; keep its outcome for the panel to show."""
+    st.session_state[f"panel_{instance_id}__dirty"] = True
+    try:
+        result = fn()
+    except Stage8Error as exc:
+        _flash(instance_id, "error", str(exc))
+        return
+    message = getattr(result, "message", None) or ok
+    if message:
+        _flash(instance_id, "success", message)
+
+
+@st.fragment
+def asset_panel(desk: Desk, instance_id: int) -> None:
+    """One asset's panel; a click in it reruns only this fragment.
+
+    A full page run hands the panel's data in through session state (loaded for all panels
+    in a few queries); only a decision made in this panel reloads it.
+    """
+    key = f"panel_{instance_id}"
+    panel = st.session_state.get(f"{key}__data")
+    if panel is None or st.session_state.pop(f"{key}__dirty", False):
+        try:
+            panel = load_panel(desk, instance_id)
+        except Stage8Error as exc:
+            st.error(str(exc))
+            return
+        st.session_state[f"{key}__data"] = panel
+    with st.container(border=True, key=f"asset_{instance_id}"):
+        _header(panel)
+        flash = st.session_state.pop(f"flash_{instance_id}", None)
+        if flash:
+            (st.error if flash[0] == "error" else st.success)(flash[1])
+        attempts_col, side_col = st.columns([3, 2])
+        with attempts_col:
+            _attempts(desk, panel)
+        with side_col:
+            st.markdown("**Master image**")
+            show_image(panel.master_thumb_key, width=200)
+            with st.expander("Decision history"):
+                _history(desk, panel)
+
+
+def _header(panel: AssetPanel) -> None:
+    status = "as-is" if panel.use_master_as_is else ("decided" if panel.selected else "undecided")
+    st.subheader(f"{panel.asset_name}")
+    st.caption(
+        f"{panel.asset_type} · {status}"
+        + (f" · {html.escape(panel.description)}" if panel.description else "")
+    )
+
+
+def _local_time(view: AttemptView) -> str:
+    tz_name = st.context.timezone or "UTC"
+    try:
+        tz = ZoneInfo(tz_name)
+    except Exception:
+        tz, tz_name = ZoneInfo("UTC"), "UTC"
+    return view.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M ") + tz_name
+
+
+def _attempts(desk: Desk, panel: AssetPanel) -> None:
+    attempts = panel.attempts
+    if not attempts:
+        st.info("No image yet for this asset in this scene.")
+        return
+    items = [
+        CarouselItem(
+            ident=a.id,
+            image_key=a.image_key,
+            thumb_key=a.thumb_key,
+            title=f"Attempt #{a.attempt_number}",
+            badges=tuple(
+                b
+                for b, on in (
+                    ("Selected", a.selected),
+                    (a.source_label, True),
+                    ("Pinned", a.pinned),
+                )
+                if on
+            ),
+        )
+        for a in attempts
+    ]
+    selected_index = next((i for i, a in enumerate(attempts) if a.selected), len(attempts) - 1)
+    i = carousel(f"attempts_{panel.instance_id}", items, start=selected_index)
+    shown = attempts[i]
+    _metadata(shown)
+    actor = current_actor()
+    iid = panel.instance_id
+    b1, b2, b3 = st.columns(3)
+    b1.button(
+        "Select this one",
+        key=f"select_{iid}",
+        type="primary",
+        disabled=shown.selected,
+        on_click=_act,
+        args=(iid, lambda: ledger.select_attempt(desk, shown.id, actor=actor)),
+    )
+    b2.button(
+        "Unpin" if shown.pinned else "Pin",
+        key=f"pin_{iid}",
+        on_click=_act,
+        args=(
+            iid,
+            lambda: ledger.set_pinned(desk, shown.id, not shown.pinned, actor=actor),
+            "Unpinned." if shown.pinned else "Pinned: cleanup will keep it.",
+        ),
+    )
+    b3.button(
+        "Move to trash",
+        key=f"trash_{iid}",
+        disabled=shown.selected,
+        help="The selected attempt cannot be trashed." if shown.selected else None,
+        on_click=_act,
+        args=(
+            iid,
+            lambda: ledger.trash_attempt(desk, shown.id, actor=actor),
+            f"Attempt #{shown.attempt_number} moved to the trash.",
+        ),
+    )
+
+
+def _metadata(a: AttemptView) -> None:
+    rows = [
+        ("Source", a.source_label),
+        ("Created", _local_time(a)),
+        ("Cost", f"${a.cost_usd.normalize():f}" if a.cost_usd is not None else "—"),
+        ("Provider / model", f"{a.provider or '—'} / {a.model or '—'}"),
+        ("Size", f"{a.width}×{a.height}, {a.file_size / 1024:.0f} KB"),
+    ]
+    if a.prompt:
+        rows.append(("Prompt", a.prompt))
+    if a.reference_image_id:
+        rows.append(("Reference used", f"image {a.reference_image_id}"))
+    if a.original_filename:
+        size = f" ({a.original_byte_size / 1024:.0f} KB)" if a.original_byte_size else ""
+        rows.append(("File", a.original_filename + size))
+    if a.extra.get("offline_preview"):
+        rows.append(("Note", "Offline preview (no model was called)"))
+    st.markdown("\n".join(f"- **{label}:** {html.escape(str(value))}" for label, value in rows))
+
+
+def _history(desk: Desk, panel: AssetPanel) -> None:
+    from stage8.events import instance_events
+
+    with desk.tx() as session:
+        events = instance_events(session, panel.instance_id, limit=20)
+    if not events:
+        st.caption("No decisions yet.")
+    for e in events:
+        who = html.escape(e.actor)
+        st.markdown(
+            f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** by {who}"
+            + (f" — {html.escape(e.reason)}" if e.reason else "")
+        )

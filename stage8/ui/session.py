@@ -1,0 +1,51 @@
+"""The desk as the pages see it: opened once per server process, errors shown in plain words."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+import streamlit as st
+
+from stage8.config import load_settings
+from stage8.desk import Desk, open_desk
+from stage8.errors import Stage8Error
+
+
+@st.cache_resource(show_spinner="Opening the desk…")
+def _open() -> Desk:
+    desk = open_desk(load_settings())
+    if desk.settings.is_default_database:
+        from stage8.demo import demo_exists, seed_demo
+        from stage8.models import Project
+
+        with desk.tx() as session:
+            empty = session.query(Project.id).first() is None
+        if empty and demo_exists(desk) is None:
+            seed_demo(desk)
+    return desk
+
+
+def get_desk() -> Desk:
+    """The process-wide desk; on a configuration problem, say what to fix and stop the page."""
+    try:
+        return _open()
+    except Stage8Error as exc:
+        st.error(f"The desk cannot start: {exc}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def current_actor() -> str:
+    """Who is reviewing: the name the reviewer typed in the sidebar, else the OS user."""
+    name = st.session_state.get("reviewer_name")
+    if name:
+        return str(name)
+    try:
+        return os.environ.get("STAGE8_ACTOR") or getpass.getuser()
+    except Exception:
+        return "reviewer"
+
+
+def show_error(exc: Stage8Error) -> None:
+    st.error(str(exc), icon="⚠️")

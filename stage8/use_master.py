@@ -1,0 +1,102 @@
+"""Use the master (or an earlier scene's image) as-is: select a master_copy of the reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from stage8.attempts import _project_id, _state, create_attempt, move_selection
+from stage8.db_types import utcnow
+from stage8.desk import Desk
+from stage8.errors import DecisionConflict
+from stage8.events import record_event
+from stage8.lookup import get_instance
+from stage8.models import Attempt
+from stage8.references import effective_reference
+
+
+@dataclass(frozen=True)
+class AsIsResult:
+    instance_id: int
+    outcome: str  # "applied", "already", "turned_off", "skipped"
+    message: str
+    attempt_id: int | None = None
+
+
+def set_use_master_as_is(
+    desk: Desk, instance_id: int, on: bool, *, actor: str, reason: str | None = None
+) -> AsIsResult:
+    """Turn "use master as-is" on (select a master_copy of the effective reference, reusing an
+    existing one, never copying bytes) or off (keep the current image), in one transaction."""
+    with desk.tx() as session:
+        instance = get_instance(session, instance_id, for_update=True)
+        before = _state(instance)
+        if not on:
+            if not instance.use_master_as_is:
+                return AsIsResult(instance_id, "already", "Use master as-is was already off.")
+            instance.use_master_as_is = False
+            record_event(
+                session,
+                project_id=_project_id(session, instance),
+                kind="use_master_off",
+                actor=actor,
+                instance_id=instance.id,
+                before=before,
+                after=_state(instance),
+                reason=reason,
+            )
+            return AsIsResult(instance_id, "turned_off", "Use master as-is turned off.")
+        ref = effective_reference(session, instance.id)
+        if ref is None:
+            raise DecisionConflict(
+                "There is no reference image to use as-is: give the asset a master image or "
+                "select an image in an earlier scene."
+            )
+        copy = session.scalar(
+            select(Attempt)
+            .where(
+                Attempt.instance_id == instance.id,
+                Attempt.source == "master_copy",
+                Attempt.image_id == ref.effective_image_id,
+            )
+            .order_by(Attempt.attempt_number)
+            .limit(1)
+        )
+        if instance.use_master_as_is and copy and instance.selected_attempt_id == copy.id:
+            return AsIsResult(instance_id, "already", "Already using the reference as-is.", copy.id)
+        label = (
+            ref.chain[ref.effective_index].label if ref.effective_index is not None else "reference"
+        )
+        if copy is None:
+            copy, _ = create_attempt(
+                session,
+                instance,
+                source="master_copy",
+                image_id=ref.effective_image_id,
+                actor=actor,
+                select_it=True,
+                cap=desk.settings.attempt_cap,
+                event_kind="add_attempt",
+                reference_image_id=ref.effective_image_id,
+                extra={"reference_label": label},
+            )
+        else:
+            if copy.trashed_at is not None:
+                copy.trashed_at = None
+                copy.trashed_reason = None
+            move_selection(session, instance, copy, human=True)
+        instance.use_master_as_is = True
+        instance.updated_at = utcnow()
+        record_event(
+            session,
+            project_id=_project_id(session, instance),
+            kind="use_master",
+            actor=actor,
+            instance_id=instance.id,
+            attempt_id=copy.id,
+            before=before,
+            after=_state(instance),
+            reason=reason,
+        )
+        return AsIsResult(instance_id, "applied", f"Using {label} as-is.", copy.id)

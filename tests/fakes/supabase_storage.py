@@ -1,0 +1,362 @@
+"""A loopback Supabase Storage server for tests: the REST endpoints the storage3 client calls.
+
+It answers like the real storage-api: errors are JSON `{"statusCode", "code", "error",
+"message"}` sent with HTTP 400 (500 for internal errors) while the body carries the real status
+("404" for a missing object or bucket, "409" for a duplicate); set `legacy_status = False` to
+send the body status as the HTTP status, as newer routes do. A wrong `apikey` header gets the
+API gateway's 401 `{"message": "Invalid API key"}`; a wrong bearer token gets InvalidJWT.
+The list endpoint returns folders (entries with id null) before files and matches prefixes
+like the server's SQL does (ILIKE: case-insensitive, '_' matches any character).
+
+    with FakeSupabaseStorage() as fake:
+        client = create_client(fake.url, fake.key)
+        fake.fail_next("POST", 500)  # the next POST fails
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+PREFIX = "/storage/v1/"
+
+
+@dataclass
+class FakeObject:
+    data: bytes
+    content_type: str
+    cache_control: str
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass
+class _Failure:
+    method: str
+    status: int
+    count: int
+    body: bytes
+    path_contains: str
+
+
+class _Reply(Exception):
+    """Raised by a route to end the request with this status and JSON body."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        self.status, self.body = status, body
+
+
+class FakeSupabaseStorage:
+    """The server and its state; `.url` and `.key` are what `create_client` takes."""
+
+    def __init__(self, key: str = "fake-service-role-key", buckets: tuple[str, ...] = ("stage8",)):
+        self.key = key
+        self.buckets: dict[str, dict[str, FakeObject]] = {name: {} for name in buckets}
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
+        self.legacy_status = True
+        self._tokens: dict[str, tuple[str, str, float]] = {}
+        self._failures: list[_Failure] = []
+        self._lock = threading.RLock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.fake = self  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
+        self._thread.daemon = True
+        self._thread.start()
+
+    def __enter__(self) -> FakeSupabaseStorage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def create_bucket(self, name: str) -> None:
+        with self._lock:
+            self.buckets.setdefault(name, {})
+
+    def object(self, bucket: str, path: str) -> FakeObject:
+        """The stored object (KeyError when absent): its bytes and recorded content type."""
+        with self._lock:
+            return self.buckets[bucket][path]
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        count: int = 1,
+        *,
+        body: bytes | dict[str, Any] | None = None,
+        path_contains: str = "",
+    ) -> None:
+        """Answer the next `count` matching requests with `status` (0: drop the connection).
+
+        The default body is the server's InternalError JSON; pass bytes for a non-JSON body.
+        """
+        if body is None:
+            body = _error(status, "InternalError", "Injected failure")
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        with self._lock:
+            self._failures.append(_Failure(method.upper(), status, count, raw, path_contains))
+
+    def _take_failure(self, method: str, path: str) -> _Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.method == method and failure.path_contains in path:
+                    failure.count -= 1
+                    if failure.count <= 0:
+                        self._failures.remove(failure)
+                    return failure
+        return None
+
+    def _storage_error(self, status: int, code: str, message: str, error: str = "") -> _Reply:
+        http_status = status if not self.legacy_status or status >= 500 else 400
+        return _Reply(http_status, _error(status, code, message, error))
+
+    # Routes. Each returns (status, content type, body bytes) or raises _Reply.
+
+    def route(self, method: str, parts: list[str], query: dict[str, list[str]], headers: Any,
+              body: bytes) -> tuple[int, str, bytes]:
+        if method == "GET" and parts[:2] == ["object", "sign"] and len(parts) > 3:
+            return self._signed_get(parts[2], "/".join(parts[3:]), query)
+        if headers.get("apikey") != self.key:
+            raise _Reply(401, {"message": "Invalid API key", "hint": "Check the apikey header"})
+        if headers.get("authorization") != f"Bearer {self.key}":
+            raise self._storage_error(400, "InvalidJWT", "invalid signature")
+        if parts[:1] != ["object"] or len(parts) < 2:
+            raise _Reply(404, {"statusCode": 404, "error": "Not Found", "message": "Route not found"})
+        head, rest = parts[1], parts[2:]
+        with self._lock:
+            if method == "POST" and head == "list" and len(rest) == 1:
+                return _json(self._list(self._bucket(rest[0]), _load(body)))
+            if method == "POST" and head == "sign" and len(rest) > 1:
+                return _json(self._sign(rest[0], "/".join(rest[1:]), _load(body)))
+            if method == "GET" and head in ("info", "authenticated") and len(rest) > 1:
+                obj = self._get(rest[0], "/".join(rest[1:]))
+                if head == "authenticated":
+                    return 200, obj.content_type, obj.data
+                return _json({"id": obj.id, "size": len(obj.data), "content_type": obj.content_type})
+            if method == "DELETE" and not rest:
+                return _json(self._remove(self._bucket(head), _load(body)))
+            if method in ("POST", "PUT") and rest:
+                return _json(self._upload(method, head, "/".join(rest), headers, body))
+            if method == "GET" and rest:
+                obj = self._get(head, "/".join(rest))
+                return 200, obj.content_type, obj.data
+        raise _Reply(404, {"statusCode": 404, "error": "Not Found", "message": "Route not found"})
+
+    def _bucket(self, name: str) -> dict[str, FakeObject]:
+        if name not in self.buckets:
+            raise self._storage_error(404, "NoSuchBucket", "Bucket not found", "Bucket not found")
+        return self.buckets[name]
+
+    def _get(self, bucket: str, path: str) -> FakeObject:
+        obj = self._bucket(bucket).get(path)
+        if obj is None:
+            raise self._storage_error(404, "NoSuchKey", "Object not found", "not_found")
+        return obj
+
+    def _upload(self, method: str, bucket: str, path: str, headers: Any, body: bytes) -> dict:
+        objects = self._bucket(bucket)
+        upsert = method == "PUT" or headers.get("x-upsert", "false").lower() == "true"
+        if path in objects and not upsert:
+            raise self._storage_error(409, "KeyAlreadyExists", "The resource already exists",
+                                      "Duplicate")
+        content_type = headers.get("content-type", "")
+        cache_control = headers.get("cache-control", "no-cache")
+        if content_type.startswith("multipart/form-data"):
+            fields = _multipart(body, content_type)
+            if "file" not in fields:
+                raise self._storage_error(400, "InvalidRequest", "No content provided")
+            content_type, data = fields["file"]
+            cache_control = f"max-age={fields.get('cacheControl', ('', b'3600'))[1].decode()}"
+        else:
+            data = body
+        now = _now()
+        previous = objects.get(path)
+        objects[path] = FakeObject(data, content_type or "application/octet-stream",
+                                   cache_control, created_at=previous.created_at if previous
+                                   else now, updated_at=now)
+        return {"Key": f"{bucket}/{path}", "Id": objects[path].id}
+
+    def _remove(self, objects: dict[str, FakeObject], payload: Any) -> list[dict]:
+        prefixes = payload.get("prefixes") if isinstance(payload, dict) else None
+        if not isinstance(prefixes, list) or not 1 <= len(prefixes) <= 1000:
+            raise self._storage_error(400, "InvalidRequest", "prefixes must hold 1 to 1000 keys")
+        return [{"name": p, "id": objects.pop(p).id} for p in prefixes if p in objects]
+
+    def _list(self, objects: dict[str, FakeObject], payload: Any) -> list[dict]:
+        if not isinstance(payload, dict) or not isinstance(payload.get("prefix"), str):
+            raise self._storage_error(400, "InvalidRequest", "body must have property 'prefix'")
+        prefix = payload["prefix"]
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"  # the server treats a prefix as a folder
+        levels = len(prefix.split("/"))
+        pattern = _ilike(prefix + str(payload.get("search") or "") + "%")
+        sort = payload.get("sortBy") or {}
+        descending = str(sort.get("order", "asc")).lower() == "desc"
+        folders: set[str] = set()
+        files: list[tuple[str, FakeObject]] = []
+        for name, obj in objects.items():
+            tokens = name.split("/")
+            if pattern.fullmatch(name):
+                if len(tokens) == levels:
+                    files.append((tokens[-1], obj))
+                elif len(tokens) > levels:
+                    folders.add(tokens[levels - 1])
+        entries = [_folder(name) for name in sorted(folders, reverse=descending)]
+        entries += [_file(n, o) for n, o in sorted(files, key=lambda f: f[0], reverse=descending)]
+        offset, limit = int(payload.get("offset", 0)), int(payload.get("limit", 100))
+        return entries[offset : offset + limit]
+
+    def _sign(self, bucket: str, path: str, payload: Any) -> dict:
+        self._get(bucket, path)
+        try:
+            expires_in = int(payload["expiresIn"])
+        except (KeyError, TypeError, ValueError):
+            expires_in = 0
+        if expires_in < 1:
+            raise self._storage_error(400, "InvalidParameter", "Invalid Parameter expiresIn")
+        token = secrets.token_urlsafe(24)
+        self._tokens[token] = (bucket, path, time.time() + expires_in)
+        return {"signedURL": f"/object/sign/{bucket}/{quote(path)}?token={token}"}
+
+    def _signed_get(self, bucket: str, path: str, query: dict) -> tuple[int, str, bytes]:
+        with self._lock:
+            grant = self._tokens.get((query.get("token") or [""])[0])
+            if grant is None or grant[:2] != (bucket, path):
+                raise self._storage_error(400, "InvalidJWT", "invalid signature")
+            if grant[2] < time.time():
+                raise self._storage_error(400, "InvalidJWT", "jwt expired")
+            obj = self._get(bucket, path)
+            return 200, obj.content_type, obj.data
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+    def _dispatch(self) -> None:
+        fake: FakeSupabaseStorage = self.server.fake  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        url = urlsplit(self.path)
+        with fake._lock:
+            fake.requests.append((self.command, url.path))
+        failure = fake._take_failure(self.command, url.path)
+        if failure is not None and failure.status == 0:
+            self.close_connection = True
+            return
+        if failure is not None:
+            return self._send(failure.status, "application/json", failure.body)
+        if not url.path.startswith(PREFIX):
+            return self._send(404, "application/json", b'{"message":"no Route matched"}')
+        parts = [unquote(part) for part in url.path[len(PREFIX) :].split("/")]
+        try:
+            status, content_type, payload = fake.route(
+                self.command, parts, parse_qs(url.query), self.headers, body
+            )
+        except _Reply as reply:
+            status, content_type, payload = reply.status, "application/json", json.dumps(
+                reply.body
+            ).encode()
+        self._send(status, content_type, payload)
+
+    def _send(self, status: int, content_type: str, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _error(status: int, code: str, message: str, error: str = "") -> dict[str, str]:
+    return {"statusCode": str(status), "code": code, "error": error or code, "message": message}
+
+
+def _json(value: Any) -> tuple[int, str, bytes]:
+    return 200, "application/json", json.dumps(value).encode()
+
+
+def _load(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _ilike(pattern: str) -> re.Pattern[str]:
+    wild = {"%": ".*", "_": "."}
+    regex = "".join(wild.get(char, re.escape(char)) for char in pattern)
+    return re.compile(regex, re.IGNORECASE | re.DOTALL)
+
+
+def _folder(name: str) -> dict[str, Any]:
+    keys = ("id", "updated_at", "created_at", "last_accessed_at", "metadata")
+    return {"name": name, **dict.fromkeys(keys)}
+
+
+def _file(name: str, obj: FakeObject) -> dict[str, Any]:
+    metadata = {
+        "eTag": f'"{hashlib.md5(obj.data).hexdigest()}"',
+        "size": len(obj.data),
+        "mimetype": obj.content_type,
+        "cacheControl": obj.cache_control,
+        "lastModified": obj.updated_at,
+        "contentLength": len(obj.data),
+        "httpStatusCode": 200,
+    }
+    return {
+        "name": name,
+        "id": obj.id,
+        "updated_at": obj.updated_at,
+        "created_at": obj.created_at,
+        "last_accessed_at": obj.updated_at,
+        "metadata": metadata,
+    }
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
+    """Form fields by name: (the part's content type, its bytes)."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not found:
+        return {}
+    fields: dict[str, tuple[str, bytes]] = {}
+    for raw in body.split(b"--" + found.group(1).encode())[1:]:
+        if raw.startswith(b"--"):
+            break
+        head, _, content = raw.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        headers = dict(
+            (name.strip().lower(), value.strip())
+            for name, _, value in (line.partition(":") for line in head.decode().split("\r\n"))
+        )
+        name = re.search(r'(?:^|;)\s*name="([^"]*)"', headers.get("content-disposition", ""))
+        if name:
+            part_type = headers.get("content-type", "text/plain")
+            fields[name.group(1)] = (part_type, content.removesuffix(b"\r\n"))
+    return fields
