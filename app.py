@@ -5,14 +5,22 @@ import streamlit as st
 from stage8.ui.chrome import demo_banner, login_gate, sidebar
 from stage8.ui.session import get_desk
 
-st.set_page_config(page_title="Stage 8 Review Desk", page_icon="🎬", layout="wide")
+st.set_page_config(
+    page_title="Stage 8 Review Desk", page_icon=":material/movie_edit:", layout="wide"
+)
 
 desk = get_desk()
 login_gate(desk.settings.app_password)
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="🗂️", url_path="overview", default=True),
-    st.Page("pages/scene.py", title="Scene", icon="🎞️", url_path="scene"),
+    st.Page(
+        "app_pages/overview.py",
+        title="Overview",
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
+    ),
+    st.Page("app_pages/scene.py", title="Scene", icon=":material/movie:", url_path="scene"),
 ]
 navigation = st.navigation(pages)
 sidebar(desk)

@@ -19,8 +19,6 @@ from PIL import Image, ImageChops, ImageCms
 WORKING_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
 
 def to_working_mode(im: Image.Image) -> Image.Image:
     """Return `im` as 8-bit L, LA, RGB, RGBA or CMYK.
@@ -94,11 +92,13 @@ def to_srgb(im: Image.Image, icc_profile: bytes | None) -> Image.Image:
     source = _readable_profile(icc_profile)
     if source is None:
         return im if im.mode == target else im.convert(target)
+    # LittleCMS profile objects are not thread-safe; a fresh sRGB profile per call is cheap.
+    srgb = ImageCms.createProfile("sRGB")
     try:
         if im.mode in ("RGB", "RGBA", "L", "CMYK"):
-            return ImageCms.profileToProfile(im, source, _SRGB, outputMode=target)
+            return ImageCms.profileToProfile(im, source, srgb, outputMode=target)
         # LittleCMS has no grey+alpha transform: convert the grey band, then put alpha back.
-        rgb = ImageCms.profileToProfile(im.getchannel("L"), source, _SRGB, outputMode="RGB")
+        rgb = ImageCms.profileToProfile(im.getchannel("L"), source, srgb, outputMode="RGB")
         rgb.putalpha(im.getchannel("A"))
         return rgb
     except (ImageCms.PyCMSError, OSError, ValueError):

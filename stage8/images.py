@@ -42,6 +42,9 @@ _PREFERENCES = ("auto", "jpeg", "webp", "png")
 # Downscale in two steps (box reduce, then LANCZOS) once the image is this many times larger
 # than the target; at 3 the result is indistinguishable from a full LANCZOS pass.
 _REDUCING_GAP = 3.0
+# libjpeg's scaled decoding filters properly, so it may go closer to the target (as
+# Image.thumbnail does) before LANCZOS takes over.
+_DRAFT_GAP = 2.0
 _JPEG_OPTIONS = {"quality": 90, "progressive": True, "optimize": True, "subsampling": "4:2:0"}
 _WEBP_OPTIONS = {"quality": 90, "method": 4}
 _THUMB_OPTIONS = {"quality": 80, "subsampling": "4:2:0"}
@@ -279,12 +282,12 @@ def _decode(
 
 
 def _draft(im: ImageFile.ImageFile, edge: int) -> None:
-    # Let libjpeg decode at 1/2, 1/4 or 1/8 scale while the result stays `_REDUCING_GAP` times
-    # the target, so LANCZOS still does the final step. The size asked for is in stored (pre-
+    # Let libjpeg decode at 1/2, 1/4 or 1/8 scale while the result stays `_DRAFT_GAP` times the
+    # target, so LANCZOS still does the final step. The size asked for is in stored (pre-
     # orientation) pixels with the stored aspect ratio; a target given as a box would have to be
     # swapped first for orientations 5-8, a longest-edge target is the same either way.
     width, height = im.size
-    scale = edge * _REDUCING_GAP / max(width, height)
+    scale = edge * _DRAFT_GAP / max(width, height)
     if scale < 0.5:
         im.draft("RGB", (ceil(width * scale), ceil(height * scale)))
 

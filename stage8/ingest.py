@@ -104,7 +104,6 @@ def remove_unreferenced(desk: Desk, keys: list[str]) -> None:
                 )
             )
         )
-    try:
+    # Best effort: whatever cannot be removed now is collected by the orphan sweep.
+    with suppress(Exception):
         desk.store.remove([k for k in keys if k not in used])
-    except Exception:
-        pass

@@ -1,4 +1,4 @@
-"""Find projects, scenes, assets and instances by the names people use (scene number, asset name)."""
+"""Find projects, scenes, assets and instances by the names people use (number, name)."""
 
 from __future__ import annotations
 

@@ -204,7 +204,8 @@ class Attempt(Base):
 
 
 class GenerationJob(Base):
-    """A queued image generation; workers claim it with a lease so a dead worker's job is retried."""
+    """A queued image generation; workers claim it with a lease, so a dead worker's job is
+    retried."""
 
     __tablename__ = "generation_jobs"
     __table_args__ = (

@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from stage8.cli import core
+from stage8.cli import core, generation
 from stage8.errors import Stage8Error
 
-MODULES = [core]
+MODULES = [core, generation]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,9 @@
 
 No user-supplied text (file names, asset names, prompts) ever reaches a key, so keys are safe
 in URLs and file systems and never leak what a reviewer typed or uploaded. Every function
-returns a key that passes `validate_key`.
+returns a key that passes `validate_key`. Bad input (an id that is not a positive int, text
+that is not a sha256, an extension outside IMAGE_EXTENSIONS) raises ValueError: the callers
+derive these values themselves, so it is a programming error, not a reviewer's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from stage8.storage import validate_key
 __all__ = [
     "ATTEMPT_KINDS",
     "IMAGE_EXTENSIONS",
+    "THUMB_SUFFIX",
     "attempt_key",
     "content_addressed_key",
     "content_addressed_thumb_key",

@@ -7,6 +7,7 @@ checked before any file-system access; every OSError becomes a StorageError nami
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,8 @@ class LocalStore:
         content_type is not stored: the desk keeps each image's mime type in the database.
         """
         path = self._path(key)
+        if not content_type:
+            raise StorageError(f"No content type given for {key}; pass e.g. 'image/png'.")
         tmp_name: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +156,5 @@ class LocalStore:
 
 
 def _unlink_quietly(name: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(name)
-    except OSError:
-        pass

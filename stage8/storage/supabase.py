@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from storage3.exceptions import StorageApiError
 from storage3.utils import StorageException
-from supabase import Client, SupabaseException, create_client
+from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from stage8.errors import ConfigError, ObjectNotFound, StorageError
 from stage8.storage import validate_key, validate_prefix
@@ -26,6 +26,8 @@ from stage8.storage.base import StoredObject
 
 _AUTH_CODES = {"InvalidJWT", "Unauthorized", "AccessDenied", "InvalidSignature", "ExpiredToken"}
 _UNPARSED = "Unable to parse error message: "  # storage3's prefix for non-JSON error bodies
+# Full-size uploads can be tens of megabytes; connecting should still fail fast.
+_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
 class SupabaseStore:
@@ -38,12 +40,17 @@ class SupabaseStore:
     ) -> None:
         if not bucket:
             raise ConfigError("STAGE8_BUCKET must name a Supabase Storage bucket.")
+        self._own_http: httpx.Client | None = None
         if client is None:
             if not url or not key:
                 raise ConfigError("Supabase storage needs SUPABASE_URL and SUPABASE_KEY.")
+            # Our own httpx client: supabase would otherwise build one with parameters that
+            # storage3 deprecates (a warning on every start) and a 20 s overall timeout.
+            self._own_http = httpx.Client(timeout=_TIMEOUT)
             try:
-                client = create_client(url, key)
+                client = create_client(url, key, ClientOptions(httpx_client=self._own_http))
             except SupabaseException as exc:
+                self.close()
                 raise ConfigError(
                     f"Cannot use SUPABASE_URL {url!r}: {exc.message}. "
                     "It should look like https://<project>.supabase.co."
@@ -57,6 +64,11 @@ class SupabaseStore:
 
     def __repr__(self) -> str:
         return f"SupabaseStore(url={self.url!r}, bucket={self.bucket!r})"
+
+    def close(self) -> None:
+        """Close the HTTP connections this store opened (a client passed in is left open)."""
+        if self._own_http is not None:
+            self._own_http.close()
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Upload data under key with exactly content_type, replacing any previous object."""
@@ -122,14 +134,14 @@ class SupabaseStore:
         folder = prefix.rpartition("/")[0]
         parent = ""
         for name in folder.split("/") if folder else []:
-            if not self._is_listable(parent, name, list(self._list_folder(parent))):
+            if not self._is_listable(parent, name, self._list_folder(parent)):
                 return
             parent = f"{parent}/{name}" if parent else name
         found: list[StoredObject] = []
         pending = [folder]
         while pending:
             current = pending.pop()
-            entries = list(self._list_folder(current))
+            entries = self._list_folder(current)
             for entry in entries:
                 name = entry.get("name") or ""
                 key = f"{current}/{name}" if current else name
@@ -160,27 +172,18 @@ class SupabaseStore:
                 )
         return True
 
-    def _list_folder(self, folder: str, search: str = "") -> Iterator[dict[str, Any]]:
-        offset = 0
+    def _list_folder(self, folder: str) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = []
+        sort = {"column": "name", "order": "asc"}
         while True:
-            options: dict[str, Any] = {
-                "limit": self.page_size,
-                "offset": offset,
-                "sortBy": {"column": "name", "order": "asc"},
-            }
-            if search:
-                options["search"] = search
+            options = {"limit": self.page_size, "offset": len(entries), "sortBy": sort}
             with self._translate("listing", f"{folder or 'the bucket root'}/"):
                 page = self._files().list(folder, options)
             if not isinstance(page, list):
-                raise StorageError(
-                    f"Supabase Storage answered the listing of {folder or 'the bucket root'} "
-                    f"with {type(page).__name__}, not a list of entries."
-                )
-            yield from (entry for entry in page if isinstance(entry, dict))
+                raise StorageError(f"Supabase Storage answered a listing with {page!r:.200}.")
+            entries += [entry for entry in page if isinstance(entry, dict)]
             if len(page) < self.page_size:
-                return
-            offset += len(page)
+                return entries
 
     @contextmanager
     def _translate(self, action: str, what: str) -> Iterator[None]:
@@ -213,7 +216,9 @@ class SupabaseStore:
                 f"Supabase Storage has no bucket {self.bucket!r} (during the {action} of {what}). "
                 "Create it in the Supabase dashboard or set STAGE8_BUCKET to an existing bucket."
             )
-        if status == 404 or code in ("not_found", "NoSuchKey") or "object not found" in text:
+        # Evidence from the body, not the bare status: a 404 from a proxy or a wrong
+        # SUPABASE_URL path must not read as "no such image".
+        if code in ("not_found", "NoSuchKey") or "object not found" in text:
             return ObjectNotFound(f"No image is stored under {what} in bucket {self.bucket!r}.")
         if status in (401, 403) or code in _AUTH_CODES:
             return StorageError(
@@ -227,7 +232,7 @@ class SupabaseStore:
             )
         return StorageError(
             f"Supabase Storage refused the {action} of {what} (HTTP {status}): {message}. "
-            f"Check SUPABASE_KEY and that bucket {self.bucket!r} exists."
+            f"Check SUPABASE_URL, SUPABASE_KEY and that bucket {self.bucket!r} exists."
         )
 
 
@@ -273,7 +278,7 @@ def _readable(message: str) -> str:
 
 
 def _describe(keys: list[str]) -> str:
-    return keys[0] if len(keys) == 1 else f"{len(keys)} objects starting with {keys[0]}"
+    return keys[0] if len(keys) == 1 else f"{len(keys)} objects ({keys[0]}, ...)"
 
 
 def _ilike_matches(pattern: str, name: str) -> bool:

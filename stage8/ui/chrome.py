@@ -47,5 +47,5 @@ def demo_banner(desk: Desk) -> None:
         st.info(
             "**Demo data.** You are looking at the demo project on the embedded database "
             f"(`{desk.settings.home}`). To review real work: {CONNECT_HELP}",
-            icon="🧪",
+            icon=":material/science:",
         )

@@ -26,13 +26,13 @@ def render_scene(desk: Desk, board: SceneBoard) -> None:
     nav = st.columns([1, 1, 6])
     if board.previous_number is not None:
         nav[0].page_link(
-            "pages/scene.py",
+            "app_pages/scene.py",
             label=f"◀ Scene {board.previous_number}",
             query_params=_params(board, board.previous_number),
         )
     if board.next_number is not None:
         nav[1].page_link(
-            "pages/scene.py",
+            "app_pages/scene.py",
             label=f"Scene {board.next_number} ▶",
             query_params=_params(board, board.next_number),
         )

@@ -48,4 +48,4 @@ def current_actor() -> str:
 
 
 def show_error(exc: Stage8Error) -> None:
-    st.error(str(exc), icon="⚠️")
+    st.error(str(exc), icon=":material/error:")

@@ -54,7 +54,12 @@ class _Reply(Exception):
     """Raised by a route to end the request with this status and JSON body."""
 
     def __init__(self, status: int, body: Any) -> None:
-        self.status, self.body = status, body
+        super().__init__(status)
+        self.status, self.payload = status, json.dumps(body).encode()
+
+
+def _no_route() -> _Reply:
+    return _Reply(404, {"statusCode": 404, "error": "Not Found", "message": "Route not found"})
 
 
 class FakeSupabaseStorage:
@@ -130,8 +135,9 @@ class FakeSupabaseStorage:
 
     # Routes. Each returns (status, content type, body bytes) or raises _Reply.
 
-    def route(self, method: str, parts: list[str], query: dict[str, list[str]], headers: Any,
-              body: bytes) -> tuple[int, str, bytes]:
+    def _route(
+        self, method: str, parts: list[str], query: dict[str, list[str]], headers: Any, body: bytes
+    ) -> tuple[int, str, bytes]:
         if method == "GET" and parts[:2] == ["object", "sign"] and len(parts) > 3:
             return self._signed_get(parts[2], "/".join(parts[3:]), query)
         if headers.get("apikey") != self.key:
@@ -139,7 +145,7 @@ class FakeSupabaseStorage:
         if headers.get("authorization") != f"Bearer {self.key}":
             raise self._storage_error(400, "InvalidJWT", "invalid signature")
         if parts[:1] != ["object"] or len(parts) < 2:
-            raise _Reply(404, {"statusCode": 404, "error": "Not Found", "message": "Route not found"})
+            raise _no_route()
         head, rest = parts[1], parts[2:]
         with self._lock:
             if method == "POST" and head == "list" and len(rest) == 1:
@@ -150,7 +156,8 @@ class FakeSupabaseStorage:
                 obj = self._get(rest[0], "/".join(rest[1:]))
                 if head == "authenticated":
                     return 200, obj.content_type, obj.data
-                return _json({"id": obj.id, "size": len(obj.data), "content_type": obj.content_type})
+                info = {"id": obj.id, "size": len(obj.data), "content_type": obj.content_type}
+                return _json(info)
             if method == "DELETE" and not rest:
                 return _json(self._remove(self._bucket(head), _load(body)))
             if method in ("POST", "PUT") and rest:
@@ -158,7 +165,7 @@ class FakeSupabaseStorage:
             if method == "GET" and rest:
                 obj = self._get(head, "/".join(rest))
                 return 200, obj.content_type, obj.data
-        raise _Reply(404, {"statusCode": 404, "error": "Not Found", "message": "Route not found"})
+        raise _no_route()
 
     def _bucket(self, name: str) -> dict[str, FakeObject]:
         if name not in self.buckets:
@@ -175,8 +182,9 @@ class FakeSupabaseStorage:
         objects = self._bucket(bucket)
         upsert = method == "PUT" or headers.get("x-upsert", "false").lower() == "true"
         if path in objects and not upsert:
-            raise self._storage_error(409, "KeyAlreadyExists", "The resource already exists",
-                                      "Duplicate")
+            raise self._storage_error(
+                409, "KeyAlreadyExists", "The resource already exists", "Duplicate"
+            )
         content_type = headers.get("content-type", "")
         cache_control = headers.get("cache-control", "no-cache")
         if content_type.startswith("multipart/form-data"):
@@ -189,9 +197,13 @@ class FakeSupabaseStorage:
             data = body
         now = _now()
         previous = objects.get(path)
-        objects[path] = FakeObject(data, content_type or "application/octet-stream",
-                                   cache_control, created_at=previous.created_at if previous
-                                   else now, updated_at=now)
+        objects[path] = FakeObject(
+            data,
+            content_type or "application/octet-stream",
+            cache_control,
+            created_at=previous.created_at if previous else now,
+            updated_at=now,
+        )
         return {"Key": f"{bucket}/{path}", "Id": objects[path].id}
 
     def _remove(self, objects: dict[str, FakeObject], payload: Any) -> list[dict]:
@@ -249,6 +261,10 @@ class FakeSupabaseStorage:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # One buffered write per response, sent without Nagle's delay: otherwise every keep-alive
+    # request waits ~40 ms for a delayed ACK.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -274,13 +290,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, "application/json", b'{"message":"no Route matched"}')
         parts = [unquote(part) for part in url.path[len(PREFIX) :].split("/")]
         try:
-            status, content_type, payload = fake.route(
+            status, content_type, payload = fake._route(
                 self.command, parts, parse_qs(url.query), self.headers, body
             )
         except _Reply as reply:
-            status, content_type, payload = reply.status, "application/json", json.dumps(
-                reply.body
-            ).encode()
+            status, content_type, payload = reply.status, "application/json", reply.payload
         self._send(status, content_type, payload)
 
     def _send(self, status: int, content_type: str, payload: bytes) -> None:

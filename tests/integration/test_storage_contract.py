@@ -7,15 +7,19 @@ tests/fakes/supabase_storage.py, so the HTTP calls and the client's error handli
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import httpx
 import pytest
 from storage3.exceptions import StorageApiError
-from supabase import ClientOptions, create_client
+from supabase import Client, ClientOptions, create_client
 
 from stage8.config import Settings
 from stage8.errors import ConfigError, ObjectNotFound, StorageError
@@ -31,9 +35,21 @@ KEY = "project_1/assets/7/master_0123456789ab.png"
 
 
 @pytest.fixture
-def fake_supabase() -> FakeSupabaseStorage:
+def fake_supabase() -> Iterator[FakeSupabaseStorage]:
     with FakeSupabaseStorage() as fake:
         yield fake
+
+
+@pytest.fixture
+def open_store(request: pytest.FixtureRequest) -> Callable[..., SupabaseStore]:
+    """SupabaseStore(...) that is closed when the test ends."""
+
+    def make(*args: Any, **kwargs: Any) -> SupabaseStore:
+        store = SupabaseStore(*args, **kwargs)
+        request.addfinalizer(store.close)
+        return store
+
+    return make
 
 
 @pytest.fixture(params=["local", "supabase"])
@@ -41,12 +57,27 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ImageStore:
     if request.param == "local":
         return LocalStore(tmp_path / "store")
     fake = request.getfixturevalue("fake_supabase")
-    return SupabaseStore(fake.url, fake.key, BUCKET)
+    return request.getfixturevalue("open_store")(fake.url, fake.key, BUCKET)
 
 
 @pytest.fixture
-def supabase_store(fake_supabase: FakeSupabaseStorage) -> SupabaseStore:
-    return SupabaseStore(fake_supabase.url, fake_supabase.key, BUCKET)
+def supabase_store(
+    fake_supabase: FakeSupabaseStorage, open_store: Callable[..., SupabaseStore]
+) -> SupabaseStore:
+    return open_store(fake_supabase.url, fake_supabase.key, BUCKET)
+
+
+@pytest.fixture
+def raw_client(fake_supabase: FakeSupabaseStorage) -> Iterator[Callable[..., Client]]:
+    """The plain supabase client, for setting up states the store itself never creates."""
+    with ExitStack() as stack:
+
+        def make(**options: Any) -> Client:
+            http = stack.enter_context(httpx.Client())
+            client_options = ClientOptions(httpx_client=http, **options)
+            return create_client(fake_supabase.url, fake_supabase.key, client_options)
+
+        yield make
 
 
 def fetch(url: str) -> bytes:
@@ -91,7 +122,7 @@ def test_exists_is_true_only_for_stored_objects(store: ImageStore) -> None:
 
 
 def test_get_missing_object_raises_object_not_found(store: ImageStore) -> None:
-    with pytest.raises(ObjectNotFound, match="master_missing.png"):
+    with pytest.raises(ObjectNotFound, match=r"master_missing\.png"):
         store.get("project_1/assets/7/master_missing.png")
     store.put(KEY, b"x", "image/png")
     with pytest.raises(ObjectNotFound):
@@ -170,6 +201,20 @@ def test_signed_url_serves_the_bytes(store: ImageStore) -> None:
         store.signed_url("project_1/assets/7/master_missing.png")
 
 
+def test_readers_never_see_a_partial_write(store: ImageStore) -> None:
+    versions = [bytes([n]) * 300_000 for n in range(6)]
+    store.put(KEY, versions[0], "image/png")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        writes = [pool.submit(store.put, KEY, data, "image/png") for data in versions * 2]
+        reads = [pool.submit(store.get, KEY) for _ in range(24)]
+        for future in writes:
+            future.result()
+        assert all(future.result() in versions for future in reads)
+    assert keys_of(store) == [KEY]
+    if isinstance(store, LocalStore):
+        assert list(store.root.rglob(".*")) == []  # no temporary files left behind
+
+
 BAD_KEYS = [
     "",
     "/project_1/a.png",
@@ -224,16 +269,18 @@ def test_upload_sends_the_explicit_content_type(
     assert response.headers["content-type"] == "image/webp"
 
 
-def test_the_fake_refuses_duplicates_without_upsert(fake_supabase: FakeSupabaseStorage) -> None:
-    files = create_client(fake_supabase.url, fake_supabase.key).storage.from_(BUCKET)
+def test_the_fake_refuses_duplicates_without_upsert(raw_client: Callable[..., Client]) -> None:
+    files = raw_client().storage.from_(BUCKET)
     files.upload("a/b.png", b"1", {"content-type": "image/png"})
     with pytest.raises(StorageApiError) as raised:
         files.upload("a/b.png", b"2", {"content-type": "image/png"})
     assert str(raised.value.status) == "409"
 
 
-def test_wrong_api_key_names_supabase_key(fake_supabase: FakeSupabaseStorage) -> None:
-    store = SupabaseStore(fake_supabase.url, "not-the-key", BUCKET)
+def test_wrong_api_key_names_supabase_key(
+    fake_supabase: FakeSupabaseStorage, open_store: Callable[..., SupabaseStore]
+) -> None:
+    store = open_store(fake_supabase.url, "not-the-key", BUCKET)
     for call in (lambda: store.put(KEY, b"x", "image/png"), lambda: store.get(KEY)):
         with pytest.raises(StorageError, match="SUPABASE_KEY") as raised:
             call()
@@ -242,9 +289,10 @@ def test_wrong_api_key_names_supabase_key(fake_supabase: FakeSupabaseStorage) ->
         assert "not-the-key" not in str(raised.value)
 
 
-def test_rejected_token_names_supabase_key(fake_supabase: FakeSupabaseStorage) -> None:
-    options = ClientOptions(headers={"Authorization": "Bearer expired-user-token"})
-    client = create_client(fake_supabase.url, fake_supabase.key, options)
+def test_rejected_token_names_supabase_key(
+    fake_supabase: FakeSupabaseStorage, raw_client: Callable[..., Client]
+) -> None:
+    client = raw_client(headers={"Authorization": "Bearer expired-user-token"})
     store = SupabaseStore(fake_supabase.url, fake_supabase.key, BUCKET, client=client)
     with pytest.raises(StorageError, match="SUPABASE_KEY"):
         store.exists(KEY)
@@ -275,6 +323,16 @@ def test_gateway_error_page_is_reported_readably(
         supabase_store.get(KEY)
 
 
+def test_a_404_from_outside_storage_is_not_a_missing_object(
+    supabase_store: SupabaseStore, fake_supabase: FakeSupabaseStorage
+) -> None:
+    # What a proxy or a SUPABASE_URL with a wrong path answers: no storage error body.
+    fake_supabase.fail_next("GET", 404, body={"message": "no Route matched with those values"})
+    with pytest.raises(StorageError, match="SUPABASE_URL") as raised:
+        supabase_store.get(KEY)
+    assert not isinstance(raised.value, ObjectNotFound)
+
+
 def test_dropped_connection_becomes_storage_error(
     supabase_store: SupabaseStore, fake_supabase: FakeSupabaseStorage
 ) -> None:
@@ -283,19 +341,23 @@ def test_dropped_connection_becomes_storage_error(
         supabase_store.put(KEY, b"x", "image/png")
 
 
-def test_unreachable_server_becomes_storage_error() -> None:
+def test_unreachable_server_becomes_storage_error(
+    open_store: Callable[..., SupabaseStore],
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    store = SupabaseStore(url, "some-key", BUCKET)
+    store = open_store(url, "some-key", BUCKET)
     with pytest.raises(StorageError, match="Could not reach Supabase Storage") as raised:
         store.get(KEY)
     assert url in str(raised.value) and "SUPABASE_URL" in str(raised.value)
 
 
-def test_missing_bucket_is_not_a_missing_object(fake_supabase: FakeSupabaseStorage) -> None:
-    store = SupabaseStore(fake_supabase.url, fake_supabase.key, "no-such-bucket")
+def test_missing_bucket_is_not_a_missing_object(
+    fake_supabase: FakeSupabaseStorage, open_store: Callable[..., SupabaseStore]
+) -> None:
+    store = open_store(fake_supabase.url, fake_supabase.key, "no-such-bucket")
     for call in (lambda: store.get(KEY), lambda: store.exists(KEY), lambda: list(store.list())):
         with pytest.raises(StorageError, match="STAGE8_BUCKET") as raised:
             call()
@@ -344,20 +406,23 @@ def test_look_alike_folders_are_refused_not_merged(
 
 
 def test_list_skips_dashboard_placeholders(
-    supabase_store: SupabaseStore, fake_supabase: FakeSupabaseStorage
+    supabase_store: SupabaseStore, raw_client: Callable[..., Client]
 ) -> None:
-    files = create_client(fake_supabase.url, fake_supabase.key).storage.from_(BUCKET)
+    files = raw_client().storage.from_(BUCKET)
     files.upload("project_1/.emptyFolderPlaceholder", b"", {"content-type": "text/plain"})
     supabase_store.put(KEY, b"x", "image/png")
     assert keys_of(supabase_store) == [KEY]
 
 
-def test_make_store_chooses_the_backend(tmp_path: Path, fake_supabase: FakeSupabaseStorage) -> None:
+def test_make_store_chooses_the_backend(
+    tmp_path: Path, fake_supabase: FakeSupabaseStorage, request: pytest.FixtureRequest
+) -> None:
     local = make_store(Settings(storage="local", storage_path=tmp_path / "s"))
     assert isinstance(local, LocalStore) and local.root == tmp_path / "s"
     remote = make_store(
         Settings(storage="supabase", supabase_url=fake_supabase.url, supabase_key="k", bucket="b")
     )
+    request.addfinalizer(remote.close)
     assert isinstance(remote, SupabaseStore) and remote.bucket == "b"
     assert "k'" not in repr(remote)
     with pytest.raises(ConfigError, match="SUPABASE_URL"):

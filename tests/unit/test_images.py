@@ -11,6 +11,7 @@ import pytest
 from PIL import ExifTags, Image, ImageDraw, ImageFile, PngImagePlugin
 
 from stage8.errors import InvalidImage
+from stage8.image_modes import declared_size
 from stage8.images import (
     ALLOWED_FORMATS,
     ImageLimits,
@@ -141,6 +142,22 @@ def test_other_image_formats_are_named_whatever_the_file_is_called(fmt: str, nam
     assert rejection(data) == f"it is a {name} image; the desk accepts PNG, JPEG and WebP"
 
 
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (b"\x00\x00\x00\x18ftypheic" + bytes(200), "HEIC"),
+        (b"\x00\x00\x00\x1cftypavif" + bytes(200), "AVIF"),
+        (b"\x00\x00\x00\x18ftypisom" + bytes(200), "video"),
+        (b"%PDF-1.7\n" + bytes(200), "PDF"),
+        (b"8BPS\x00\x01" + bytes(200), "PSD"),
+        (b"BMW and other cars\n" * 4, "text file"),  # "BM" alone does not make a bitmap
+        (b"\xef\xbb\xbf<svg xmlns='http://www.w3.org/2000/svg'/>", "SVG"),
+    ],
+)
+def test_refusal_names_what_the_file_is(data: bytes, named: str) -> None:
+    assert named in rejection(data)
+
+
 def test_unknown_binary_is_refused() -> None:
     assert "not an image" in rejection(bytes(range(256)) * 4)
 
@@ -160,9 +177,35 @@ def test_decompression_bomb_is_refused_from_the_header() -> None:
     assert "50000 × 50000 pixels" in message and "60 megapixels" in message
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
-def test_pixel_limit_is_checked_for_every_format(fmt: str) -> None:
-    data = encode(photo((400, 300)), fmt)
+ENCODINGS = {
+    "png": ("PNG", {}),
+    "jpeg": ("JPEG", {}),
+    "jpeg-progressive-exif": ("JPEG", {"progressive": True, "exif": b"Exif\x00\x00" + bytes(64)}),
+    "webp-lossy": ("WEBP", {}),
+    "webp-lossless": ("WEBP", {"lossless": True}),
+    "webp-alpha": ("WEBP", {"mode": "RGBA"}),
+}
+
+
+def encode_as(im: Image.Image, encoding: str) -> bytes:
+    fmt, options = ENCODINGS[encoding]
+    options = dict(options)
+    if options.pop("mode", None) == "RGBA":
+        im = im.convert("RGBA")
+        im.putpixel((0, 0), (0, 0, 0, 0))
+    return encode(im, fmt, **options)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_header_size_is_read_without_pillow(encoding: str) -> None:
+    data = encode_as(photo((401, 299)), encoding)
+
+    assert declared_size(data, ENCODINGS[encoding][0]) == (401, 299)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_pixel_limit_is_checked_for_every_format(encoding: str) -> None:
+    data = encode_as(photo((400, 300)), encoding)
 
     assert "400 × 300 pixels" in rejection(data, ImageLimits(max_pixels=100_000))
 
@@ -444,15 +487,19 @@ def swapped_primaries_profile() -> bytes:
     return header + struct.pack(">I", len(tags)) + table + body
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
-def test_embedded_profile_is_converted_to_srgb_and_dropped(fmt: str) -> None:
-    im = Image.new("RGB", (96, 96), (255, 0, 0))
+@pytest.mark.parametrize(("fmt", "mode"), [("PNG", "RGB"), ("JPEG", "RGB"), ("PNG", "RGBA")])
+def test_embedded_profile_is_converted_to_srgb_and_dropped(fmt: str, mode: str) -> None:
+    im = Image.new(mode, (96, 96), (255, 0, 0))
+    if mode == "RGBA":
+        ImageDraw.Draw(im).rectangle((0, 0, 20, 20), fill=(0, 0, 0, 0))
     data = encode(im, fmt, icc_profile=swapped_primaries_profile())
 
     out = opened(process(data, LIMITS).data)
 
     assert "icc_profile" not in out.info
-    assert close(out.getpixel((40, 40)), (0, 255, 0), 20)
+    assert close(out.getpixel((40, 40))[:3], (0, 255, 0), 20)
+    if mode == "RGBA":
+        assert out.getpixel((5, 5))[3] == 0 and out.getpixel((40, 40))[3] == 255
 
 
 def test_grey_with_alpha_and_a_profile() -> None:

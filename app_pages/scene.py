@@ -12,7 +12,7 @@ raw = st.query_params.get("scene")
 project = st.query_params.get("project")
 if raw is None:
     st.info("Pick a scene on the Overview page, or open a link like `?scene=1`.")
-    st.page_link("pages/overview.py", label="Back to the overview", icon="🗂️")
+    st.page_link("app_pages/overview.py", label="Back to the overview", icon=":material/dashboard:")
     st.stop()
 try:
     number = int(raw)
@@ -23,6 +23,6 @@ try:
     board = scene_board(desk, number, project)
 except Stage8Error as exc:
     show_error(exc)
-    st.page_link("pages/overview.py", label="Back to the overview", icon="🗂️")
+    st.page_link("app_pages/overview.py", label="Back to the overview", icon=":material/dashboard:")
     st.stop()
 render_scene(desk, board)

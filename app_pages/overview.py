@@ -20,9 +20,9 @@ for project in projects:
             if len(projects) > 1:
                 params["project"] = project.name
             left.page_link(
-                "pages/scene.py",
+                "app_pages/scene.py",
                 label=f"Scene {scene.scene_number}: {scene.title}",
-                icon="🎞️",
+                icon=":material/movie:",
                 query_params=params,
             )
             mid.caption(", ".join(scene.assets) or "no assets")

@@ -1,0 +1,55 @@
+"""The app shell: demo on an empty default database, the overview, and the scene page by URL."""
+
+from stage8.demo import DEMO_PROJECT
+
+
+def _text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += (
+        [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
+    )
+    parts += (
+        [t.value for t in at.title] + [h.value for h in at.header] + [h.value for h in at.subheader]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+def test_overview_seeds_demo_and_says_so(app):
+    at = app().run()
+    assert not at.exception
+    text = _text(at)
+    assert DEMO_PROJECT in text
+    assert "Demo data" in text and "STAGE8_DATABASE_URL" in text
+    labels = [p.proto.label for p in at.get("page_link")]
+    assert labels[:2] == ["Scene 1: Arrival at the point", "Scene 2: The harbour at dawn"]
+    assert "undecided" in text and "$0.117" in text
+
+
+def test_scene_page_lists_assets_grouped_by_type(app):
+    at = app(scene=1).run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert headers == ["Characters", "Locations", "Props"]
+    names = [h.value for h in at.subheader]
+    assert names == ["Mara", "Old Tomas", "Lighthouse", "Brass Lantern"]
+
+
+def test_unknown_scene_says_what_to_do(app):
+    at = app(scene=99).run()
+    assert not at.exception
+    assert any("no scene 99" in e.value for e in at.error)
+
+
+def test_bad_scene_parameter(app):
+    at = app().run()
+    at.switch_page("app_pages/scene.py")
+    at.query_params["scene"] = "abc"
+    at.run()
+    assert any("not a scene number" in e.value for e in at.error)
+
+
+def test_database_setting_error_is_shown_not_raised(app, monkeypatch):
+    monkeypatch.setenv("STAGE8_DATABASE_URL", "mysql://nope")
+    at = app().run()
+    assert not at.exception
+    assert any("cannot start" in e.value and "STAGE8_DATABASE_URL" in e.value for e in at.error)
