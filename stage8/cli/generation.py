@@ -69,8 +69,9 @@ def _ids(ids: list[int]) -> str:
 def _worker(args: argparse.Namespace) -> int:
     from stage8.worker import Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     worker = Worker(desk(), poll_interval=args.poll)
+    # Configured after opening the desk, so migration chatter stays out of the job log.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if args.once:
         if not worker.run_once():
             print("No generation job was waiting.", file=sys.stderr)
