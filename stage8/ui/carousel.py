@@ -48,7 +48,7 @@ def carousel(key: str, items: Sequence[CarouselItem], *, start: int = 0) -> int 
     i = position(key, items, start)
     st.session_state[f"{key}__ident"] = idents[i]
     item = items[i]
-    show_image(item.image_key, display=True)
+    show_image(item.image_key, display=True, width=520)
     badges = " ".join(f":{_colour(b)}-badge[{b}]" for b in item.badges)
     st.markdown(f"**{item.title}** {badges}")
     left, counter, right = st.columns([1, 2, 1], vertical_alignment="center")

@@ -1,0 +1,107 @@
+"""The command line against a real database of each kind: verbs, JSON output, exit codes."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stage8.demo import seed_demo
+
+
+@pytest.fixture
+def run(desk, tmp_path):
+    env = {
+        "STAGE8_DATABASE_URL": desk.settings.database_url,
+        "STAGE8_STORAGE_PATH": str(desk.settings.storage_path),
+        "STAGE8_HOME": str(tmp_path / "home"),
+        "STAGE8_SECRETS_FILE": str(tmp_path / "none.toml"),
+        "PATH": "/usr/bin:/bin",
+        "USER": "cli-tester",
+    }
+
+    def call(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "stage8", *args], env=env, capture_output=True, text=True
+        )
+
+    return call
+
+
+@pytest.fixture
+def demo(desk):
+    return seed_demo(desk)
+
+
+def test_migrate_and_demo(run):
+    first = run("migrate")
+    assert first.returncode == 0 and "revision 0001" in first.stdout
+    made = run("demo")
+    assert made.returncode == 0 and "Created demo project" in made.stdout
+    again = run("demo")
+    assert again.returncode == 0 and "Already present" in again.stdout
+    assert run("check").returncode == 0
+
+
+def test_scenes_json(run, demo):
+    out = run("scenes", "--json")
+    assert out.returncode == 0, out.stderr
+    scenes = json.loads(out.stdout)
+    assert [s["scene_number"] for s in scenes] == [1, 2, 3, 4, 5, 6, 7]
+    assert scenes[0]["title"] == "Arrival at the point"
+    assert set(scenes[0]["assets"]) == {"Mara", "Old Tomas", "Lighthouse", "Brass Lantern"}
+    assert scenes[4]["attempts"] == 0  # the scene without any images
+
+
+def test_attempts_json_has_every_field(run, demo):
+    out = run("attempts", "--scene", "3", "--asset", "Mara", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [r["attempt_number"] for r in rows] == [4, 3, 2, 1]
+    for key in ("id", "source", "selected", "pinned", "trashed", "created_at", "cost",
+                "prompt", "provider", "model", "image_sha256", "original_filename"):
+        assert key in rows[0]
+    assert [r["selected"] for r in rows] == [False, True, False, False]
+    assert rows[1]["cost"] == "0.03900000" and rows[1]["created_at"].endswith("+00:00")
+
+
+def test_select_by_cli_and_domain_errors(run, demo):
+    rows = json.loads(run("attempts", "--scene", "3", "--asset", "Mara", "--json").stdout)
+    first = rows[-1]["id"]
+    ok = run("select", "--attempt", str(first), "--reason", "first try was best")
+    assert ok.returncode == 0 and "selected" in ok.stdout
+    rows = json.loads(run("attempts", "--scene", "3", "--asset", "Mara", "--json").stdout)
+    assert rows[-1]["selected"]
+    missing = run("attempts", "--scene", "42", "--asset", "Mara")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error:") and "no scene 42" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    nobody = run("attempts", "--scene", "3", "--asset", "Nobody")
+    assert nobody.returncode == 1 and "no asset named 'Nobody'" in nobody.stderr
+
+
+def test_usage_errors_exit_2(run):
+    assert run("attempts", "--scene", "x").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_export_instances_and_attempts_csv(run, demo, tmp_path):
+    inst = tmp_path / "instances.csv"
+    out = run("export", "--what", "instances", "--format", "csv", "-o", str(inst))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(inst.open(encoding="utf-8")))
+    assert len(rows) == 26
+    for col in ("project", "scene_number", "asset_name", "asset_type", "selected_attempt_id",
+                "selected_source", "use_master_as_is"):
+        assert col in rows[0]
+    lighthouse = next(r for r in rows if r["scene_number"] == "1" and r["asset_name"] ==
+                      "Lighthouse")
+    assert lighthouse["use_master_as_is"] == "True"
+    assert lighthouse["selected_source"] == "master_copy"
+    att = tmp_path / "attempts.csv"
+    assert run("export", "--what", "attempts", "--format", "csv", "-o", str(att)).returncode == 0
+    rows = list(csv.DictReader(att.open(encoding="utf-8")))
+    assert len(rows) == 32
+    assert {r["source"] for r in rows} == {"generated", "uploaded", "master_copy", "legacy"}
+    assert all(r["scene_number"] and r["asset_name"] for r in rows)
