@@ -14,11 +14,13 @@ from stage8.attempt_views import AttemptView, attempt_views
 from stage8.db_types import Money
 from stage8.desk import Desk
 from stage8.errors import NotFound
+from stage8.events import EventView, recent_events
 from stage8.lookup import find_project, find_scene
 from stage8.models import Attempt, Image, Project, ProjectAsset, Scene, SceneAssetInstance
 from stage8.references import ReferenceState, reference_states
 
 TYPE_ORDER = {"character": 0, "location": 1, "prop": 2}
+HISTORY = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class AssetPanel:
     master_thumb_key: str | None
     attempts: list[AttemptView]  # live attempts, oldest first (carousel order)
     reference: ReferenceState | None
+    history: list[EventView] = field(default_factory=list)  # newest first, at most HISTORY
 
     @property
     def selected(self) -> AttemptView | None:
@@ -92,6 +95,7 @@ def _panels(session, condition) -> list[AssetPanel]:
     for view in attempt_views(session, ids):
         by_instance[view.instance_id].append(view)
     refs = reference_states(session, ids)
+    history = recent_events(session, ids, HISTORY)
     return [
         AssetPanel(
             instance_id=inst.id,
@@ -106,6 +110,7 @@ def _panels(session, condition) -> list[AssetPanel]:
             master_thumb_key=thumb,
             attempts=by_instance[inst.id],
             reference=refs.get(inst.id),
+            history=history.get(inst.id, []),
         )
         for inst, asset, key, thumb in rows
     ]

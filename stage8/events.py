@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stage8.db_types import utcnow
@@ -98,3 +98,29 @@ def instance_events(session: Session, instance_id: int, limit: int = 100) -> lis
         .limit(limit)
     )
     return [to_view(e) for e in rows]
+
+
+def recent_events(
+    session: Session, instance_ids: list[int], per_instance: int
+) -> dict[int, list[EventView]]:
+    """The newest `per_instance` events of each instance, in one query (a window function)."""
+    if not instance_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(partition_by=DecisionEvent.instance_id, order_by=DecisionEvent.id.desc())
+        .label("rank")
+    )
+    inner = (
+        select(DecisionEvent.id, rank).where(DecisionEvent.instance_id.in_(instance_ids)).subquery()
+    )
+    rows = session.scalars(
+        select(DecisionEvent)
+        .join(inner, inner.c.id == DecisionEvent.id)
+        .where(inner.c.rank <= per_instance)
+        .order_by(DecisionEvent.instance_id, DecisionEvent.id.desc())
+    )
+    out: dict[int, list[EventView]] = {}
+    for event in rows:
+        out.setdefault(event.instance_id, []).append(to_view(event))
+    return out

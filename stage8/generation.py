@@ -31,15 +31,11 @@ from stage8.errors import (
     StorageError,
 )
 from stage8.ingest import StagedImage, image_row, rows_or_rollback_objects, stage_bytes
-from stage8.jobs import JobView, job_status, job_view
+from stage8.jobs import JobView, job_status, job_view  # noqa: F401 (job_status: public here)
 from stage8.lookup import get_instance
 from stage8.models import GenerationJob, Image, ProjectAsset, Scene
 from stage8.providers.base import GeneratedImage, GenerationRequest
 from stage8.references import effective_reference
-
-# job_status and JobView are part of this module's API; they live with the queue.
-__all__ = ["BulkResult", "JobView", "estimate_cost", "job_status", "queue_bulk", "queue_generation"]
-__all__ += ["default_prompt", "run_job"]
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +182,9 @@ class _Discard(Exception):
         self.message = message
 
 
-def run_job(desk: Desk, job_id: int, worker_id: str, *, lease_seconds: float | None = None):
+def run_job(
+    desk: Desk, job_id: int, worker_id: str, *, lease_seconds: float | None = None
+) -> JobView:
     """Run one job to its next state and return its view.
 
     The job is leased to `worker_id` first (a worker passes the job it claimed; any other

@@ -202,15 +202,26 @@ def _metadata(a: AttemptView) -> None:
 
 
 def _history(desk: Desk, panel: AssetPanel) -> None:
-    from stage8.events import instance_events
-
-    with desk.tx() as session:
-        events = instance_events(session, panel.instance_id, limit=20)
+    events = panel.history
     if not events:
         st.caption("No decisions yet.")
+    current = panel.selected.id if panel.selected else None
+    numbers = {a.id: a.attempt_number for a in panel.attempts}
+    actor = current_actor()
     for e in events:
-        who = html.escape(e.actor)
-        st.markdown(
-            f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** by {who}"
-            + (f" — {html.escape(e.reason)}" if e.reason else "")
-        )
+        target = (e.after or {}).get("selected_attempt_id")
+        line = f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** by {html.escape(e.actor)}"
+        if target in numbers:
+            line += f" → #{numbers[target]}"
+        if e.reason:
+            line += f" — {html.escape(e.reason)}"
+        text_col, button_col = st.columns([4, 1])
+        text_col.markdown(line)
+        if target is not None and target != current and target in numbers:
+            button_col.button(
+                "Revert",
+                key=f"revert_{panel.instance_id}_{e.id}",
+                help=f"Select attempt #{numbers[target]} again",
+                on_click=_act,
+                args=(panel.instance_id, lambda e=e: ledger.revert_to(desk, e.id, actor=actor)),
+            )

@@ -59,8 +59,20 @@ def test_attempts_json_has_every_field(run, demo):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert [r["attempt_number"] for r in rows] == [4, 3, 2, 1]
-    for key in ("id", "source", "selected", "pinned", "trashed", "created_at", "cost",
-                "prompt", "provider", "model", "image_sha256", "original_filename"):
+    for key in (
+        "id",
+        "source",
+        "selected",
+        "pinned",
+        "trashed",
+        "created_at",
+        "cost",
+        "prompt",
+        "provider",
+        "model",
+        "image_sha256",
+        "original_filename",
+    ):
         assert key in rows[0]
     assert [r["selected"] for r in rows] == [False, True, False, False]
     assert rows[1]["cost"] == "0.03900000" and rows[1]["created_at"].endswith("+00:00")
@@ -92,11 +104,19 @@ def test_export_instances_and_attempts_csv(run, demo, tmp_path):
     assert out.returncode == 0, out.stderr
     rows = list(csv.DictReader(inst.open(encoding="utf-8")))
     assert len(rows) == 26
-    for col in ("project", "scene_number", "asset_name", "asset_type", "selected_attempt_id",
-                "selected_source", "use_master_as_is"):
+    for col in (
+        "project",
+        "scene_number",
+        "asset_name",
+        "asset_type",
+        "selected_attempt_id",
+        "selected_source",
+        "use_master_as_is",
+    ):
         assert col in rows[0]
-    lighthouse = next(r for r in rows if r["scene_number"] == "1" and r["asset_name"] ==
-                      "Lighthouse")
+    lighthouse = next(
+        r for r in rows if r["scene_number"] == "1" and r["asset_name"] == "Lighthouse"
+    )
     assert lighthouse["use_master_as_is"] == "True"
     assert lighthouse["selected_source"] == "master_copy"
     att = tmp_path / "attempts.csv"

@@ -322,3 +322,17 @@ def test_cli_generate_wait_and_worker(desk, world, cli_env, capsys):
     assert main(["generate", "--scene", "2", "--asset", "Hero"]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "error: Use master as-is is on for Hero in scene 2: untick it to generate."
+
+
+def test_a_job_whose_worker_dies_on_its_last_try_fails(desk, world):
+    [job_id] = queue_generation(desk, world["instances"][(1, "Hero")], actor="ana")
+    for n in range(3):  # three workers claim it in turn and die (their leases run out)
+        assert jobs.claim_next(desk, f"dead-{n}", 60) == job_id
+        assert jobs.heartbeat(desk, job_id, f"dead-{n}", 60)
+        with desk.tx() as s:
+            s.get(GenerationJob, job_id).lease_expires_at = s.get(GenerationJob, job_id).queued_at
+    assert jobs.claim_next(desk, "w", 60) is None
+    view = job_status(desk, [job_id])[0]
+    assert (view.status, view.tries) == ("failed", 3)
+    assert "stopped responding on its last try" in view.last_error
+    assert not jobs.heartbeat(desk, job_id, "dead-2", 60)

@@ -1,0 +1,33 @@
+"""The scene page makes the same number of SQL queries for 5 assets as for 50 (no N+1)."""
+
+from sqlalchemy import event
+
+from stage8.bulk_fixtures import build_scene
+
+
+def _queries_for_page_run(at, engine) -> int:
+    count = 0
+
+    def hook(*_args, **_kwargs):
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        at.run()
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    assert not at.exception
+    return count
+
+
+def test_same_queries_for_5_and_50_assets(app, ui_desk):
+    build_scene(ui_desk, "Small", assets=5, attempts=8)
+    build_scene(ui_desk, "Large", assets=50, attempts=8)
+    counts = {}
+    for name in ("Small", "Large"):
+        at = app(scene=1, project=name)
+        at.run()  # warm up: caches, demo seeding, first-run work
+        counts[name] = _queries_for_page_run(at, ui_desk.engine)
+    assert counts["Small"] == counts["Large"], counts
+    assert counts["Small"] <= 12, counts
