@@ -145,7 +145,7 @@ class SceneAssetInstance(Base):
     scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("project_assets.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)  # None: same as the asset's
-    tags: Mapped[list[str] | None] = mapped_column(JSON)  # None: same as the asset's
+    tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))  # None: as asset
     use_master_as_is: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )

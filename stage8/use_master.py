@@ -9,10 +9,10 @@ from sqlalchemy import select
 from stage8.attempts import _project_id, _state, create_attempt, move_selection
 from stage8.db_types import utcnow
 from stage8.desk import Desk
-from stage8.errors import DecisionConflict
+from stage8.errors import DecisionConflict, Stage8Error
 from stage8.events import record_event
 from stage8.lookup import get_instance
-from stage8.models import Attempt
+from stage8.models import Attempt, SceneAssetInstance
 from stage8.references import effective_reference
 
 
@@ -47,56 +47,91 @@ def set_use_master_as_is(
                 reason=reason,
             )
             return AsIsResult(instance_id, "turned_off", "Use master as-is turned off.")
-        ref = effective_reference(session, instance.id)
-        if ref is None:
-            raise DecisionConflict(
-                "There is no reference image to use as-is: give the asset a master image or "
-                "select an image in an earlier scene."
-            )
-        copy = session.scalar(
-            select(Attempt)
-            .where(
-                Attempt.instance_id == instance.id,
-                Attempt.source == "master_copy",
-                Attempt.image_id == ref.effective_image_id,
-            )
-            .order_by(Attempt.attempt_number)
-            .limit(1)
+        return apply_as_is(session, desk, instance, actor=actor, reason=reason)
+
+
+def apply_as_is(
+    session, desk: Desk, instance, *, actor: str, reason: str | None = None
+) -> AsIsResult:
+    """Inside the caller's transaction (instance row locked): select a master copy of the
+    effective reference, reusing an existing one, and set the flag."""
+    before = _state(instance)
+    ref = effective_reference(session, instance.id)
+    if ref is None:
+        raise DecisionConflict(
+            "There is no reference image to use as-is: give the asset a master image or "
+            "select an image in an earlier scene."
         )
-        if instance.use_master_as_is and copy and instance.selected_attempt_id == copy.id:
-            return AsIsResult(instance_id, "already", "Already using the reference as-is.", copy.id)
-        label = (
-            ref.chain[ref.effective_index].label if ref.effective_index is not None else "reference"
+    copy = session.scalar(
+        select(Attempt)
+        .where(
+            Attempt.instance_id == instance.id,
+            Attempt.source == "master_copy",
+            Attempt.image_id == ref.effective_image_id,
         )
-        if copy is None:
-            copy, _ = create_attempt(
-                session,
-                instance,
-                source="master_copy",
-                image_id=ref.effective_image_id,
-                actor=actor,
-                select_it=True,
-                cap=desk.settings.attempt_cap,
-                event_kind="add_attempt",
-                reference_image_id=ref.effective_image_id,
-                extra={"reference_label": label},
-            )
-        else:
-            if copy.trashed_at is not None:
-                copy.trashed_at = None
-                copy.trashed_reason = None
-            move_selection(session, instance, copy, human=True)
-        instance.use_master_as_is = True
-        instance.updated_at = utcnow()
-        record_event(
+        .order_by(Attempt.attempt_number)
+        .limit(1)
+    )
+    if instance.use_master_as_is and copy and instance.selected_attempt_id == copy.id:
+        return AsIsResult(instance.id, "already", "Already using the reference as-is.", copy.id)
+    label = ref.chain[ref.effective_index].label if ref.effective_index is not None else "reference"
+    if copy is None:
+        copy, _ = create_attempt(
             session,
-            project_id=_project_id(session, instance),
-            kind="use_master",
+            instance,
+            source="master_copy",
+            image_id=ref.effective_image_id,
             actor=actor,
-            instance_id=instance.id,
-            attempt_id=copy.id,
-            before=before,
-            after=_state(instance),
-            reason=reason,
+            select_it=True,
+            cap=desk.settings.attempt_cap,
+            event_kind="add_attempt",
+            reference_image_id=ref.effective_image_id,
+            extra={"reference_label": label},
         )
-        return AsIsResult(instance_id, "applied", f"Using {label} as-is.", copy.id)
+    else:
+        if copy.trashed_at is not None:
+            copy.trashed_at = None
+            copy.trashed_reason = None
+        move_selection(session, instance, copy, human=True)
+    instance.use_master_as_is = True
+    instance.updated_at = utcnow()
+    record_event(
+        session,
+        project_id=_project_id(session, instance),
+        kind="use_master",
+        actor=actor,
+        instance_id=instance.id,
+        attempt_id=copy.id,
+        before=before,
+        after=_state(instance),
+        reason=reason,
+    )
+    return AsIsResult(instance.id, "applied", f"Using {label} as-is.", copy.id)
+
+
+def use_master_bulk(
+    desk: Desk, instance_ids: list[int], *, on: bool = True, actor: str
+) -> list[AsIsResult]:
+    """Apply (or turn off) as-is for each instance in its own transaction; one failing asset
+    is reported as skipped with its reason and does not stop the others."""
+    results = []
+    for instance_id in instance_ids:
+        try:
+            results.append(set_use_master_as_is(desk, instance_id, on, actor=actor))
+        except Stage8Error as exc:
+            results.append(AsIsResult(instance_id, "skipped", str(exc)))
+    return results
+
+
+def unchanged_instance_ids(desk: Desk, scene_id: int) -> list[int]:
+    """Instances of the scene whose description and tags are the asset's own."""
+    with desk.tx() as session:
+        return list(
+            session.scalars(
+                select(SceneAssetInstance.id).where(
+                    SceneAssetInstance.scene_id == scene_id,
+                    SceneAssetInstance.description.is_(None),
+                    SceneAssetInstance.tags.is_(None),
+                )
+            )
+        )

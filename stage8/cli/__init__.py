@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from stage8.cli import core, generation
+from stage8.cli import core, decisions, generation, upload
 from stage8.errors import Stage8Error
 
-MODULES = [core, generation]
+MODULES = [core, generation, decisions, upload]
 
 
 def build_parser() -> argparse.ArgumentParser:

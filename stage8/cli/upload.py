@@ -1,0 +1,56 @@
+"""The `upload` verb: add image files as uploaded attempts of an asset in a scene."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+
+
+def _upload(args: argparse.Namespace) -> int:
+    from stage8.lookup import find_instance
+    from stage8.uploads import upload_images
+
+    files: list[tuple[str, bytes]] = []
+    for path in args.files:
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            # Nothing is uploaded when a named file cannot be read: the command line is wrong.
+            print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    d = desk()
+    with d.tx() as session:
+        instance_id = find_instance(session, args.project, args.scene, args.asset).id
+    report = upload_images(
+        d, instance_id, files, actor=actor(args), select="none" if args.no_select else "last"
+    )
+    for result in report.rejected:
+        print(f"error: {result.message}", file=sys.stderr)
+    if args.json:
+        print_json(report.as_json())
+    else:
+        for result in report.results:
+            if result.outcome != "rejected":
+                print(f"id {result.attempt_id}: {result.message}")
+        print(report.message)
+    return 1 if report.rejected else 0
+
+
+def register(sub) -> None:
+    p = add_verb(
+        sub,
+        "upload",
+        "add image files (PNG, JPEG, WebP) as uploaded attempts of an asset in a scene",
+        _upload,
+        json_flag=True,
+    )
+    add_instance_args(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="image files to upload")
+    p.add_argument(
+        "--no-select",
+        action="store_true",
+        help="keep the current selection (default: the last accepted file becomes selected)",
+    )
