@@ -3,13 +3,14 @@
 import streamlit as st
 
 from stage8.ui.chrome import demo_banner, login_gate, sidebar
-from stage8.ui.session import get_desk
+from stage8.ui.session import ensure_worker, get_desk
 
 st.set_page_config(
     page_title="Stage 8 Review Desk", page_icon=":material/movie_edit:", layout="wide"
 )
 
 desk = get_desk()
+ensure_worker()  # queued generation jobs run off the script thread
 login_gate(desk.settings.app_password)
 
 pages = [
@@ -21,6 +22,13 @@ pages = [
         default=True,
     ),
     st.Page("app_pages/scene.py", title="Scene", icon=":material/movie:", url_path="scene"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),
+    st.Page(
+        "app_pages/analytics.py",
+        title="Analytics",
+        icon=":material/analytics:",
+        url_path="analytics",
+    ),
 ]
 navigation = st.navigation(pages)
 sidebar(desk)

@@ -223,6 +223,10 @@ def set_pinned(desk: Desk, attempt_id: int, pinned: bool, *, actor: str) -> Atte
     """Pin (protect from the cap and cleanup) or unpin an attempt."""
     with desk.tx() as session:
         attempt, instance = _locked(session, attempt_id)
+        if pinned and attempt.trashed_at is not None:
+            raise DecisionConflict(
+                f"Attempt #{attempt.attempt_number} is in the trash: restore it before pinning it."
+            )
         if attempt.pinned != pinned:
             attempt.pinned = pinned
             record_event(

@@ -16,7 +16,15 @@ from stage8.desk import Desk
 from stage8.errors import NotFound
 from stage8.events import EventView, recent_events
 from stage8.lookup import find_project, find_scene
-from stage8.models import Attempt, Image, Project, ProjectAsset, Scene, SceneAssetInstance
+from stage8.models import (
+    Attempt,
+    GenerationJob,
+    Image,
+    Project,
+    ProjectAsset,
+    Scene,
+    SceneAssetInstance,
+)
 from stage8.references import ReferenceState, reference_states
 
 TYPE_ORDER = {"character": 0, "location": 1, "prop": 2}
@@ -58,6 +66,7 @@ class AssetPanel:
     attempts: list[AttemptView]  # live attempts, oldest first (carousel order)
     reference: ReferenceState | None
     history: list[EventView] = field(default_factory=list)  # newest first, at most HISTORY
+    pending_jobs: int = 0  # generation jobs queued or running
 
     @property
     def selected(self) -> AttemptView | None:
@@ -96,6 +105,16 @@ def _panels(session, condition) -> list[AssetPanel]:
         by_instance[view.instance_id].append(view)
     refs = reference_states(session, ids)
     history = recent_events(session, ids, HISTORY)
+    pending = dict(
+        session.execute(
+            select(GenerationJob.instance_id, func.count())
+            .where(
+                GenerationJob.instance_id.in_(ids),
+                GenerationJob.status.in_(("queued", "running")),
+            )
+            .group_by(GenerationJob.instance_id)
+        ).all()
+    )
     return [
         AssetPanel(
             instance_id=inst.id,
@@ -111,6 +130,7 @@ def _panels(session, condition) -> list[AssetPanel]:
             attempts=by_instance[inst.id],
             reference=refs.get(inst.id),
             history=history.get(inst.id, []),
+            pending_jobs=pending.get(inst.id, 0),
         )
         for inst, asset, key, thumb in rows
     ]
@@ -204,3 +224,16 @@ def scene_board(desk: Desk, scene_number: int, project_name: str | None = None) 
         previous_number=neighbours[i - 1] if i > 0 else None,
         next_number=neighbours[i + 1] if i + 1 < len(neighbours) else None,
     )
+
+
+def pending_jobs(desk: Desk, instance_id: int) -> int:
+    """How many generation jobs of the instance are queued or running."""
+    with desk.tx() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(GenerationJob)
+            .where(
+                GenerationJob.instance_id == instance_id,
+                GenerationJob.status.in_(("queued", "running")),
+            )
+        )

@@ -12,6 +12,7 @@ value exactly, the writer says how below; it never rounds silently.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -199,16 +200,23 @@ def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
         return text
 
     count = 0
-    for chunk in chunks:
-        if count + len(chunk) > EXCEL_MAX_ROWS:
-            raise Stage8Error(
-                f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has more: "
-                "narrow the filters or choose CSV or Parquet."
-            )
-        for row in chunk:
-            texts = convert(row)
-            ws.append([cell_of(k, r, t) for k, r, t in zip(kinds, row, texts, strict=True)])
-        count += len(chunk)
+    try:
+        for chunk in chunks:
+            if count + len(chunk) > EXCEL_MAX_ROWS:
+                raise Stage8Error(
+                    f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has "
+                    "more: narrow the filters or choose CSV or Parquet."
+                )
+            for row in chunk:
+                texts = convert(row)
+                ws.append([cell_of(k, r, t) for k, r, t in zip(kinds, row, texts, strict=True)])
+            count += len(chunk)
+    except BaseException:
+        # The sheet streams to a temporary file: close it and remove it, or it stays until exit.
+        with contextlib.suppress(Exception):
+            ws.close()
+            ws._writer.cleanup()
+        raise
     wb.save(out)
     return count
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stage8.db_types import utcnow
@@ -70,8 +71,17 @@ def image_row(session: Session, staged: StagedImage) -> Image:
         thumb_byte_size=len(p.thumb),
         created_at=utcnow(),
     )
-    session.add(row)
-    session.flush()
+    try:
+        # A savepoint, so a concurrent writer of the same bytes costs a retry, not the caller's
+        # whole transaction.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(select(Image).where(Image.storage_key == staged.key))
+        if existing is None:
+            raise
+        return existing
     return row
 
 

@@ -74,7 +74,15 @@ def apply_as_is(
     )
     if instance.use_master_as_is and copy and instance.selected_attempt_id == copy.id:
         return AsIsResult(instance.id, "already", "Already using the reference as-is.", copy.id)
-    label = ref.chain[ref.effective_index].label if ref.effective_index is not None else "reference"
+    entry = ref.chain[ref.effective_index] if ref.effective_index is not None else None
+    label = entry.label if entry is not None else "the chosen reference"
+    if instance.reference_image_id is None and entry is not None:
+        # Fix the reference the reviewer accepted as-is: a later change in an earlier scene
+        # then shows up as a stale reference instead of silently changing this scene's image.
+        instance.reference_image_id = entry.image_id
+        instance.reference_scene_id = entry.scene_id if entry.source == "scene" else None
+        instance.reference_chosen_at = utcnow()
+        instance.reference_chosen_by = actor
     if copy is None:
         copy, _ = create_attempt(
             session,

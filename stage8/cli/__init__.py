@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from stage8.cli import core, decisions, generation, upload
+from stage8.cli import core, decisions, export, generation, upload
 from stage8.errors import Stage8Error
 
-MODULES = [core, generation, decisions, upload]
+MODULES = [core, generation, decisions, upload, export]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,12 +1,10 @@
-"""Core verbs: migrate, demo, scenes, attempts, select, check, export."""
+"""Core verbs: migrate, demo, scenes, attempts, select, check."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 from stage8.errors import Stage8Error
@@ -136,16 +134,6 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    from stage8.export import export_csv
-
-    if args.format != "csv":
-        raise Stage8Error(f"Format {args.format!r} is not supported yet; use --format csv.")
-    count = export_csv(desk(), args.what, Path(args.output))
-    print(f"Wrote {count} {args.what} rows to {args.output}.", file=sys.stderr)
-    return 0
-
-
 def add_verb(
     sub, name: str, help_text: str, handler, *, json_flag: bool = False, project: bool = True
 ) -> argparse.ArgumentParser:
@@ -193,7 +181,3 @@ def register(sub) -> None:
         json_flag=True,
         project=False,
     )
-    p = add_verb(sub, "export", "export a table", _export, project=False)
-    p.add_argument("--what", choices=["attempts", "instances"], required=True)
-    p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx", "jsonl"])
-    p.add_argument("-o", "--output", required=True)

@@ -40,7 +40,14 @@ def _go(key: str, idents: list[int], index: int) -> None:
     st.session_state[f"{key}__ident"] = idents[_clamp(index, len(idents))]
 
 
-def carousel(key: str, items: Sequence[CarouselItem], *, start: int = 0) -> int | None:
+def carousel(
+    key: str,
+    items: Sequence[CarouselItem],
+    *,
+    start: int = 0,
+    image_width: int = 520,
+    strip: bool = True,
+) -> int | None:
     """Render the carousel; returns the index of the item shown (None when there are none)."""
     if not items:
         return None
@@ -48,7 +55,7 @@ def carousel(key: str, items: Sequence[CarouselItem], *, start: int = 0) -> int 
     i = position(key, items, start)
     st.session_state[f"{key}__ident"] = idents[i]
     item = items[i]
-    show_image(item.image_key, display=True, width=520)
+    show_image(item.image_key, display=True, width=image_width)
     badges = " ".join(f":{_colour(b)}-badge[{b}]" for b in item.badges)
     st.markdown(f"**{item.title}** {badges}")
     left, counter, right = st.columns([1, 2, 1], vertical_alignment="center")
@@ -73,6 +80,8 @@ def carousel(key: str, items: Sequence[CarouselItem], *, start: int = 0) -> int 
         args=(key, idents, i + 1),
         help="Next",
     )
+    if not strip:
+        return i
     lo = _clamp(i - STRIP // 2, max(1, len(items) - STRIP + 1))
     strip = items[lo : lo + STRIP]
     cols = st.columns(STRIP)

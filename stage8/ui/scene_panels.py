@@ -15,7 +15,7 @@ from stage8.board import AssetPanel, SceneBoard, load_panel
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.ui.carousel import CarouselItem, carousel
-from stage8.ui.media import show_image
+from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
 from stage8.ui.session import current_actor
 
 TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Props"}
@@ -92,11 +92,14 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
         if flash:
             (st.error if flash[0] == "error" else st.success)(flash[1])
         attempts_col, side_col = st.columns([3, 2])
-        with attempts_col:
+        with attempts_col, st.container(key=f"attempts_box_{instance_id}"):
             _attempts(desk, panel)
         with side_col:
-            st.markdown("**Master image**")
-            show_image(panel.master_thumb_key, width=200)
+            actor = current_actor()
+            as_is_checkbox(desk, panel, actor, _act)
+            generate_button(desk, panel, actor, _act)
+            with st.container(key=f"reference_box_{instance_id}"):
+                reference_carousel(desk, panel, actor, _act)
             with st.expander("Decision history"):
                 _history(desk, panel)
 

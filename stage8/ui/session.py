@@ -49,3 +49,12 @@ def current_actor() -> str:
 
 def show_error(exc: Stage8Error) -> None:
     st.error(str(exc), icon=":material/error:")
+
+
+def ensure_worker() -> None:
+    """Start this server process's background generation worker (once); jobs then finish even
+    when the reviewer clicks elsewhere, since they run off the script thread."""
+    from stage8.worker import start_background_worker
+
+    if os.environ.get("STAGE8_APP_WORKER", "1") != "0":
+        start_background_worker(get_desk())

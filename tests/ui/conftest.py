@@ -28,6 +28,7 @@ def desk_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("STAGE8_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STAGE8_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     monkeypatch.setenv("STAGE8_ACTOR", "apptest")
+    monkeypatch.setenv("STAGE8_APP_WORKER", "0")  # tests run jobs themselves, deterministically
     monkeypatch.chdir(ROOT)
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -1,0 +1,130 @@
+"""Per-asset decision widgets beside the attempts: reference carousel, as-is, generate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from stage8.board import AssetPanel
+from stage8.desk import Desk
+from stage8.ui.carousel import CarouselItem, carousel
+
+Act = Callable[..., None]
+
+
+def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+    """The chain (Master, Scene 1, …), the effective mark, stale warning, Use this reference."""
+    from stage8.reference_choice import use_reference
+
+    ref = panel.reference
+    iid = panel.instance_id
+    st.markdown("**Master reference**")
+    if ref is None or not ref.chain:
+        st.caption(
+            "No reference image: the asset has no master image and no earlier scene "
+            "has selected one."
+        )
+        return
+    items = [
+        CarouselItem(
+            ident=i,
+            image_key=e.storage_key,
+            thumb_key=e.thumb_key,
+            title=e.label,
+            badges=tuple(
+                b
+                for b, on in (
+                    ("Effective", i == ref.effective_index),
+                    ("Default", i == ref.default_index),
+                )
+                if on
+            ),
+        )
+        for i, e in enumerate(ref.chain)
+    ]
+    start = ref.effective_index if ref.effective_index is not None else len(items) - 1
+    i = carousel(f"reference_{iid}", items, start=start, image_width=260, strip=False)
+    entry = ref.chain[i]
+    if ref.is_default:
+        st.caption(f"Following the default: {ref.chain[ref.default_index].label}.")
+    else:
+        chosen = "Master" if ref.chosen_scene_id is None else f"Scene {ref.chosen_scene_number}"
+        st.caption(f"Chosen by a reviewer: {chosen}.")
+    if ref.stale:
+        st.warning(f"The chosen reference is out of date: {ref.stale_reason}.")
+        st.button(
+            "Back to the default",
+            key=f"ref_default_{iid}",
+            on_click=act,
+            args=(iid, lambda: use_reference(desk, iid, "default", actor=actor)),
+        )
+    choice = "master" if entry.source == "master" else entry.scene_number
+    st.button(
+        "Use this reference",
+        key=f"use_ref_{iid}",
+        disabled=(i == ref.effective_index and not ref.stale),
+        on_click=act,
+        args=(iid, lambda: use_reference(desk, iid, choice, actor=actor)),
+    )
+
+
+def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+    from stage8.use_master import set_use_master_as_is
+
+    iid = panel.instance_id
+    key = f"as_is_{iid}"
+    st.session_state[key] = panel.use_master_as_is
+
+    def toggle() -> None:
+        on = bool(st.session_state[key])
+        act(iid, lambda: set_use_master_as_is(desk, iid, on, actor=actor))
+
+    st.checkbox(
+        "Use master as-is",
+        key=key,
+        on_change=toggle,
+        help="Use the effective reference image directly and skip generation.",
+    )
+
+
+def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+    from stage8.generation import queue_generation
+
+    iid = panel.instance_id
+    st.button(
+        "Generate",
+        key=f"generate_{iid}",
+        disabled=panel.use_master_as_is,
+        help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
+        on_click=act,
+        args=(iid, lambda: _queued(queue_generation(desk, iid, actor=actor))),
+    )
+    if panel.use_master_as_is:
+        st.caption("Generation is off while this asset uses its reference as-is.")
+    if panel.pending_jobs:
+        _progress(desk, iid)
+
+
+class _Queued:
+    def __init__(self, job_ids: list[int]) -> None:
+        self.message = f"Generation queued ({len(job_ids)} job). It appears here when done."
+
+
+def _queued(job_ids: list[int]) -> _Queued:
+    from stage8.ui.session import ensure_worker
+
+    ensure_worker()
+    return _Queued(job_ids)
+
+
+@st.fragment(run_every=2)
+def _progress(desk: Desk, instance_id: int) -> None:
+    from stage8.board import pending_jobs
+
+    pending = pending_jobs(desk, instance_id)
+    if pending:
+        st.info(f"Generating… {pending} job(s) in progress.", icon=":material/hourglass_top:")
+        return
+    st.session_state[f"panel_{instance_id}__dirty"] = True
+    st.rerun()

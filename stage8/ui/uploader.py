@@ -1,0 +1,130 @@
+"""The upload widget of an asset panel: choose image files, say which becomes selected, upload.
+
+Files are accepted by content (`stage8.uploads`), so the uploader takes any file type. The
+upload runs in the button's callback, before the panel reruns, so the rerun already shows the
+new attempts; the uploader then gets a new key, which empties it, so a later rerun cannot send
+the same files again.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+
+import streamlit as st
+
+from stage8.desk import Desk
+from stage8.errors import Stage8Error
+from stage8.uploads import UploadReport, display_filename, upload_images
+
+NO_SELECTION = "none"
+_STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}
+
+
+def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[[], None]) -> None:
+    """Render the uploader for one scene asset instance.
+
+    Shows the outcome of the previous upload (file names escaped), then the uploader; with
+    files chosen, a "Use which as the selected image" choice when there are several, and an
+    "Upload N file(s)" button. `on_change` is called (inside the button callback) when an
+    upload stored or reused at least one file, so the caller can reload the panel.
+    """
+    _show_outcome(instance_id)
+    key = uploader_key(instance_id, st.session_state.get(_round_key(instance_id), 0))
+    s = desk.settings
+    files = st.file_uploader(
+        "Upload your own images",
+        type=None,
+        accept_multiple_files=True,
+        key=key,
+        help=(
+            f"PNG, JPEG or WebP, judged by content, not by name; up to {s.max_upload_mb} MB and "
+            f"{s.max_pixels / 1e6:g} megapixels each. Larger than {s.max_edge} pixels is "
+            "scaled down; the orientation is fixed and metadata such as GPS is removed."
+        ),
+    )
+    if not files:
+        return
+    if len(files) > s.attempt_cap:
+        st.error(f"Choose at most {s.attempt_cap} files at a time (the attempt cap).")
+        return
+    if len(files) > 1:
+        names = [display_filename(f.name) for f in files]
+        st.selectbox(
+            "Use which as the selected image",
+            options=[*range(len(files)), NO_SELECTION],
+            index=len(files) - 1,
+            format_func=lambda i: choice_label(names, i),
+            key=f"{key}__select",
+        )
+    st.button(
+        button_label(len(files)),
+        key=f"{key}__go",
+        type="primary",
+        on_click=_upload,
+        args=(desk, instance_id, actor, on_change, key),
+    )
+
+
+def uploader_key(instance_id: int, round_: int) -> str:
+    """`upload_<id>` at first; every upload moves to a new key so the uploader starts empty."""
+    return f"upload_{instance_id}" if round_ == 0 else f"upload_{instance_id}_{round_}"
+
+
+def button_label(count: int) -> str:
+    return f"Upload {count} file{'' if count == 1 else 's'}"
+
+
+def choice_label(names: list[str], choice: int | str) -> str:
+    if choice == NO_SELECTION:
+        return "None: keep the current selection"
+    return f"{int(choice) + 1}. {names[int(choice)]}"
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown literally by st.markdown and the alert elements (which render Markdown).
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark allows that for all of
+    them), so `*`, `_`, `[`, `<`, `:`, `$` in a file name never become formatting, links,
+    HTML, emoji shortcodes, colour directives or maths.
+    """
+    return "".join(f"\\{c}" if c in string.punctuation else c for c in text)
+
+
+def outcome_lines(report: UploadReport) -> list[tuple[str, str]]:
+    """(alert kind, plain text) for each file, then the summary: what the panel shows."""
+    lines = [(_STYLES[r.outcome], r.message) for r in report.results]
+    return [*lines, ("caption", report.message)]
+
+
+def _round_key(instance_id: int) -> str:
+    return f"upload_{instance_id}__round"
+
+
+def _outcome_key(instance_id: int) -> str:
+    return f"upload_{instance_id}__outcome"
+
+
+def _show_outcome(instance_id: int) -> None:
+    for kind, text in st.session_state.pop(_outcome_key(instance_id), []):
+        getattr(st, kind)(escape_markdown(text))
+
+
+def _upload(
+    desk: Desk, instance_id: int, actor: str, on_change: Callable[[], None], key: str
+) -> None:
+    state = st.session_state
+    files = [(f.name, f.getvalue()) for f in state.get(key) or []]
+    select: str | int = "last"
+    if len(files) > 1:
+        chosen = state.get(f"{key}__select", len(files) - 1)
+        select = "none" if chosen == NO_SELECTION else int(chosen)
+    try:
+        report = upload_images(desk, instance_id, files, actor=actor, select=select)
+    except Stage8Error as exc:
+        state[_outcome_key(instance_id)] = [("error", str(exc))]
+        return
+    state[_outcome_key(instance_id)] = outcome_lines(report)
+    state[_round_key(instance_id)] = state.get(_round_key(instance_id), 0) + 1
+    if report.stored or report.reused:
+        on_change()

@@ -1,0 +1,93 @@
+"""AppTest of the reference carousel, the as-is checkbox and Generate on the scene page."""
+
+import pytest
+
+from stage8.attempts import list_attempts, select_attempt
+from stage8.lookup import find_instance
+from stage8.references import reference_state
+
+
+def _iid(desk, scene, asset):
+    with desk.tx() as s:
+        return find_instance(s, None, scene, asset).id
+
+
+def _ref(desk, iid):
+    with desk.tx() as s:
+        return reference_state(s, iid)
+
+
+def test_reference_arrows_and_use_an_older_reference(app, ui_desk):
+    iid = _iid(ui_desk, 4, "Mara")  # chain: Master, Scene 1, Scene 2, Scene 3 (default)
+    at = app(scene=4).run()
+    assert not at.exception
+    assert at.button(key=f"use_ref_{iid}").disabled  # the effective one is shown first
+    at.button(key=f"reference_{iid}__prev").click().run()
+    at.button(key=f"reference_{iid}__prev").click().run()
+    assert not at.button(key=f"use_ref_{iid}").disabled
+    at.button(key=f"use_ref_{iid}").click().run()
+    assert any("Reference set to Scene 1" in s.value for s in at.success)
+    state = _ref(ui_desk, iid)
+    assert not state.is_default and state.effective_scene_number == 1
+    assert any("Chosen by a reviewer: Scene 1" in c.value for c in at.caption)
+    # Mara uses the reference as-is in scene 4: the selection followed to Scene 1's image.
+    selected = next(a for a in list_attempts(ui_desk, iid) if a.selected)
+    assert selected.source == "master_copy" and selected.image_id == state.effective_image_id
+
+
+def test_stale_warning_and_back_to_default(app, ui_desk):
+    iid = _iid(ui_desk, 4, "Mara")
+    from stage8.reference_choice import use_reference
+
+    use_reference(ui_desk, iid, 1, actor="t")
+    s1 = _iid(ui_desk, 1, "Mara")
+    other = next(a for a in list_attempts(ui_desk, s1) if not a.selected)
+    select_attempt(ui_desk, other.id, actor="t")  # scene 1 now has a newer image
+    at = app(scene=4).run()
+    assert any("Scene 1 now has a newer image" in w.value for w in at.warning)
+    at.button(key=f"ref_default_{iid}").click().run()
+    state = _ref(ui_desk, iid)
+    # Mara is used as-is here, so going back to the default re-fixes the as-is image to the
+    # default entry (Scene 3) instead of following later changes silently.
+    assert not state.stale and state.effective_scene_number == 3
+    assert not at.warning
+
+
+def test_as_is_checkbox_disables_generate(app, ui_desk):
+    iid = _iid(ui_desk, 3, "Mara")  # generated attempts, as-is off
+    at = app(scene=3).run()
+    assert not at.checkbox(key=f"as_is_{iid}").value
+    assert not at.button(key=f"generate_{iid}").disabled
+    at.checkbox(key=f"as_is_{iid}").check().run()
+    assert not at.exception
+    assert at.button(key=f"generate_{iid}").disabled
+    assert any("as-is" in c.value for c in at.caption)
+    selected = next(a for a in list_attempts(ui_desk, iid) if a.selected)
+    assert selected.source == "master_copy"
+    at.checkbox(key=f"as_is_{iid}").uncheck().run()
+    assert not at.button(key=f"generate_{iid}").disabled
+    assert next(a for a in list_attempts(ui_desk, iid) if a.selected).id == selected.id
+
+
+@pytest.mark.timeout(120)
+def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypatch):
+    import stage8.ui.session as session_mod
+
+    monkeypatch.setattr(session_mod, "ensure_worker", lambda: None)  # run it ourselves below
+    iid = _iid(ui_desk, 5, "Mara")  # the scene without images
+    at = app(scene=5).run()
+    at.button(key=f"generate_{iid}").click().run()
+    assert any("Generation queued" in s.value for s in at.success)
+    from stage8.generation import queue_generation  # noqa: F401 - the page used it
+    from stage8.models import GenerationJob
+    from stage8.worker import run_until_done
+
+    with ui_desk.tx() as s:
+        job_ids = [j.id for j in s.query(GenerationJob).filter_by(instance_id=iid)]
+    assert len(job_ids) == 1
+    views = run_until_done(ui_desk, job_ids)
+    assert views[0].status == "succeeded"
+    at = app(scene=5).run()
+    attempts = list_attempts(ui_desk, iid)
+    assert [a.source for a in attempts] == ["generated"] and attempts[0].selected
+    assert any(m.value.startswith("**Attempt #1**") for m in at.markdown)
