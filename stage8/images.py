@@ -42,9 +42,12 @@ _PREFERENCES = ("auto", "jpeg", "webp", "png")
 # Downscale in two steps (box reduce, then LANCZOS) once the image is this many times larger
 # than the target; at 3 the result is indistinguishable from a full LANCZOS pass.
 _REDUCING_GAP = 3.0
-# libjpeg's scaled decoding filters properly, so it may go closer to the target (as
-# Image.thumbnail does) before LANCZOS takes over.
-_DRAFT_GAP = 2.0
+# libjpeg's scaled decoding (1/2, 1/4, 1/8) is a proper low-pass in the DCT domain, not a
+# subsampling, so it may go all the way down to the largest scale that is still at least the
+# target; LANCZOS then does the last step of under 2x. Shrink-on-load like this (as libvips
+# does) is what makes a 24 MP JPEG cheap: at 6000 px to 2048 a gap of 2 would not reduce at
+# all, and the full-size LANCZOS pass costs more than decoding (benchmarks/upload_pipeline.py).
+_DRAFT_GAP = 1.0
 _JPEG_OPTIONS = {"quality": 90, "progressive": True, "optimize": True, "subsampling": "4:2:0"}
 _WEBP_OPTIONS = {"quality": 90, "method": 4}
 _THUMB_OPTIONS = {"quality": 80, "subsampling": "4:2:0"}

@@ -14,6 +14,7 @@ from stage8.attempt_views import AttemptView
 from stage8.board import AssetPanel, SceneBoard, load_panel
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.ui.bulk import bulk_actions
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
 from stage8.ui.session import current_actor
@@ -39,6 +40,7 @@ def render_scene(desk: Desk, board: SceneBoard) -> None:
     if not board.panels:
         st.info("No assets appear in this scene yet.")
         return
+    bulk_actions(desk, board)
     for asset_type in ("character", "location", "prop"):
         panels = [p for p in board.panels if p.asset_type == asset_type]
         if not panels:
@@ -146,7 +148,13 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
         for a in attempts
     ]
     selected_index = next((i for i, a in enumerate(attempts) if a.selected), len(attempts) - 1)
-    i = carousel(f"attempts_{panel.instance_id}", items, start=selected_index)
+    key = f"attempts_{panel.instance_id}"
+    # When the selection changed (here, by as-is, a reference change or a finished job), show it.
+    selected_id = attempts[selected_index].id
+    if st.session_state.get(f"{key}__selected") != selected_id:
+        st.session_state[f"{key}__selected"] = selected_id
+        st.session_state.pop(f"{key}__ident", None)
+    i = carousel(key, items, start=selected_index)
     shown = attempts[i]
     _metadata(shown)
     actor = current_actor()

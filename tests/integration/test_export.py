@@ -79,7 +79,11 @@ def canon(kind: str, value):
     if kind == "int":
         return int(value)
     if kind == "bool":
-        return {"True": True, "False": False}.get(value, value) if isinstance(value, str) else bool(value)
+        return (
+            {"True": True, "False": False}.get(value, value)
+            if isinstance(value, str)
+            else bool(value)
+        )
     if kind == "decimal":
         return Decimal(repr(value) if isinstance(value, float) else value).quantize(PLACES)
     if kind == "timestamp":
@@ -291,7 +295,8 @@ def oracle(what: str, rows: list[dict], f: ExportFilters) -> set[str]:
         checks = [
             f.project is None or r["project"] == f.project,
             f.scene_from is None or (r["scene_number"] or -1) >= f.scene_from,
-            f.scene_to is None or (r["scene_number"] is not None and r["scene_number"] <= f.scene_to),
+            f.scene_to is None
+            or (r["scene_number"] is not None and r["scene_number"] <= f.scene_to),
             f.asset_type is None or r["asset_type"] == f.asset_type,
             f.asset_name is None or r["asset_name"] == f.asset_name,
             f.source is None or r[source] == f.source,
@@ -403,8 +408,21 @@ def cli(desk, tmp_path, *args: str) -> subprocess.CompletedProcess:
 def test_command_line(desk, tmp_path):
     build_world(desk)
     target = tmp_path / "hero.parquet"
-    done = cli(desk, tmp_path, "--what", "attempts", "-o", str(target), "--asset", "Hero",
-               "--project", "Test project", "--include-trashed", "--since", "2000-01-01")
+    done = cli(
+        desk,
+        tmp_path,
+        "--what",
+        "attempts",
+        "-o",
+        str(target),
+        "--asset",
+        "Hero",
+        "--project",
+        "Test project",
+        "--include-trashed",
+        "--since",
+        "2000-01-01",
+    )
     assert done.returncode == 0, done.stderr
     rows = read_back("attempts", "parquet", target.read_bytes())
     want = ExportFilters(asset_name="Hero", project="Test project", include_trashed=True)
@@ -416,7 +434,8 @@ def test_command_line(desk, tmp_path):
     assert b"to standard output" in piped.stderr
     usage = cli(desk, tmp_path, "--what", "events", "--selected-only", "-o", str(tmp_path / "x"))
     assert usage.returncode == 2 and b"--selected-only cannot filter events" in usage.stderr
-    missing = cli(desk, tmp_path, "--what", "attempts", "--project", "Nope", "-o",
-                  str(tmp_path / "n.csv"))
+    missing = cli(
+        desk, tmp_path, "--what", "attempts", "--project", "Nope", "-o", str(tmp_path / "n.csv")
+    )
     assert missing.returncode == 1 and missing.stderr.startswith(b"error: No project named")
     assert not list(tmp_path.glob("*n.csv*"))  # no partial or temporary file left behind

@@ -1,0 +1,49 @@
+"""AppTest of the scene page's bulk actions: generate (cost first) and use master as-is."""
+
+from stage8.attempts import list_attempts
+from stage8.lookup import find_instance
+from stage8.models import GenerationJob
+
+
+def _iid(desk, scene, asset):
+    with desk.tx() as s:
+        return find_instance(s, None, scene, asset).id
+
+
+def test_bulk_use_master_as_is_reports_per_asset(app, ui_desk):
+    at = app(scene=4).run()  # Mara, Brass Lantern, Logbook as-is; Lighthouse generated
+    at.multiselect(key="bulk_assets").set_value(["Mara", "Lighthouse"]).run()
+    button = at.button(key="bulk_as_is")
+    assert button.label == "Use master as-is for 2 assets"
+    button.click().run()
+    assert not at.exception
+    report = at.dataframe[0].value
+    rows = dict(zip(report["asset"], report["result"], strict=True))
+    assert rows == {"Mara": "already as-is", "Lighthouse": "applied"}
+    lighthouse = _iid(ui_desk, 4, "Lighthouse")
+    assert next(a for a in list_attempts(ui_desk, lighthouse) if a.selected).source == (
+        "master_copy"
+    )
+    assert at.checkbox(key=f"as_is_{lighthouse}").value
+
+
+def test_bulk_generate_shows_cost_then_queues_and_skips_as_is(app, ui_desk):
+    at = app(scene=3).run()
+    at.multiselect(key="bulk_assets").set_value(["Mara", "Old Tomas"]).run()
+    at.button(key="bulk_generate_ask").click().run()
+    assert any("Estimated total $0 for 2 generation(s)" in w.value for w in at.warning)
+    with ui_desk.tx() as s:
+        assert s.query(GenerationJob).count() == 0  # nothing before confirming
+    at.button(key="bulk_generate_confirm").click().run()
+    assert not at.exception
+    report = at.dataframe[0].value
+    assert list(report["result"]) == ["queued", "queued"]
+    with ui_desk.tx() as s:
+        assert s.query(GenerationJob).count() == 2
+    assert any("Generation: 0 / 2 done" in str(p.proto.text) for p in at.get("progress"))
+
+
+def test_bulk_unchanged_checkbox_selects_unchanged_assets(app, ui_desk):
+    at = app(scene=6).run()
+    at.checkbox(key="bulk_unchanged").check().run()
+    assert at.button(key="bulk_as_is").label == "Use master as-is for 2 assets"
