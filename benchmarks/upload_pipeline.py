@@ -68,11 +68,14 @@ def make_inputs(folder: Path) -> dict[str, Path]:
 
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways, as a phone held upright writes it
-    jpeg, png = folder / "photo-24mp.jpg", folder / "still-12mp.png"
-    # About 10 MB, like a 24 MP camera JPEG; the PNG less grainy to stay under the 25 MB limit.
+    jpeg, smooth = folder / "photo-24mp.jpg", folder / "smooth-24mp.jpg"
+    png = folder / "still-12mp.png"
+    # About 10 MB, like a 24 MP camera JPEG; a low-detail one, where decoding costs less; the
+    # PNG less grainy than the photo to stay under the 25 MB upload limit.
     _picture((6000, 4000), 0.3).save(jpeg, "JPEG", quality=92, exif=exif.tobytes())
+    _picture((6000, 4000), 0.04).save(smooth, "JPEG", quality=92, exif=exif.tobytes())
     _picture((4240, 2830), 0.1).save(png, "PNG", compress_level=6)
-    return {"24 MP JPEG": jpeg, "12 MP PNG": png}
+    return {"24 MP JPEG": jpeg, "24 MP JPEG, low detail": smooth, "12 MP PNG": png}
 
 
 # Pipelines (run inside the worker subprocess) -------------------------------------------------

@@ -10,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from stage8.cli import core, decisions, export, generation, upload
 from stage8.errors import Stage8Error
 
@@ -30,4 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except Stage8Error as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(
+            f"error: the database is unreachable or busy ({reason}); check STAGE8_DATABASE_URL "
+            "and try again.",
+            file=sys.stderr,
+        )
         return 1

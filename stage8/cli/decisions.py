@@ -58,7 +58,7 @@ def _reference(args: argparse.Namespace) -> int:
 def _use_master(args: argparse.Namespace) -> int:
     from stage8.lookup import find_asset, find_project, find_scene
     from stage8.models import SceneAssetInstance
-    from stage8.use_master import unchanged_instance_ids, use_master_bulk
+    from stage8.use_master import use_master_bulk
 
     d = desk()
     with d.tx() as session:
@@ -71,7 +71,7 @@ def _use_master(args: argparse.Namespace) -> int:
         if args.all:
             ids = list(by_asset.values())
         elif args.unchanged:
-            ids = unchanged_instance_ids(d, scene.id)
+            ids = [r.id for r in rows if r.description is None and r.tags is None]
         else:
             ids = []
             for name in args.asset:

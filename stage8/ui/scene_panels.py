@@ -139,6 +139,7 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
                 b
                 for b, on in (
                     ("Selected", a.selected),
+                    ("New", bool(a.extra.get("new_unreviewed")) and not a.selected),
                     (a.source_label, True),
                     ("Pinned", a.pinned),
                 )

@@ -6,6 +6,7 @@ import getpass
 import os
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from stage8.config import load_settings
 from stage8.desk import Desk, open_desk
@@ -34,6 +35,14 @@ def get_desk() -> Desk:
         st.error(f"The desk cannot start: {exc}")
         st.stop()
         raise  # unreachable: st.stop() raises
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        st.error(
+            f"The desk cannot reach its database ({reason}). Check STAGE8_DATABASE_URL and that "
+            "the server is running, then reload the page."
+        )
+        st.stop()
+        raise
 
 
 def current_actor() -> str:

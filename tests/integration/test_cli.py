@@ -125,3 +125,30 @@ def test_export_instances_and_attempts_csv(run, demo, tmp_path):
     assert len(rows) == 32
     assert {r["source"] for r in rows} == {"generated", "uploaded", "master_copy", "legacy"}
     assert all(r["scene_number"] and r["asset_name"] for r in rows)
+
+
+def test_reference_list_and_use(run, demo):
+    out = run("reference", "--scene", "4", "--asset", "Mara", "--list", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert [e["label"] for e in data["chain"]] == ["Master", "Scene 1", "Scene 2", "Scene 3"]
+    assert data["chain"][-1]["default"] and data["chain"][-1]["effective"]
+    use = run("reference", "--scene", "4", "--asset", "Mara", "--use", "1")
+    assert use.returncode == 0 and "Scene 1" in use.stdout
+    data = json.loads(run("reference", "--scene", "4", "--asset", "Mara", "--json").stdout)
+    assert data["chain"][1]["effective"] and not data["is_default"]
+    bad = run("reference", "--scene", "4", "--asset", "Mara", "--use", "7")
+    assert bad.returncode == 1 and "Scene 7" in bad.stderr
+    assert run("check").returncode == 0
+
+
+def test_use_master_cli_reports_per_asset(run, demo):
+    out = run("use-master", "--scene", "5", "--all", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = {r["asset"]: r["outcome"] for r in json.loads(out.stdout)}
+    assert rows == {"Mara": "applied", "The Stranger": "applied", "Storm Sea": "applied"}
+    off = run("use-master", "--scene", "5", "--asset", "Mara", "--off")
+    assert off.returncode == 0 and "turned_off" in off.stdout
+    unchanged = json.loads(run("use-master", "--scene", "4", "--unchanged", "--json").stdout)
+    assert {r["outcome"] for r in unchanged} == {"already"}
+    assert run("check").returncode == 0

@@ -123,3 +123,22 @@ def test_check_reports_flag_and_selection_disagreeing(desk):
             .values(use_master_as_is=True)
         )
     assert [v.invariant for v in check(desk)] == [3]
+
+
+def test_new_image_in_an_earlier_scene_does_not_break_as_is_later(desk):
+    from stage8.demo import seed_demo
+    from stage8.lookup import find_instance
+    from stage8.references import reference_state
+
+    seed_demo(desk)
+    with desk.tx() as s:
+        tomas1 = find_instance(s, None, 1, "Old Tomas").id
+        tomas2 = find_instance(s, None, 2, "Old Tomas").id
+    before = _selected(desk, tomas2)
+    with desk.tx() as s:
+        project_id = s.scalar(select(func.min(Image.project_id)))
+    add_generated(desk, tomas1, project_id, 77)  # scene 1 selects a new image
+    assert check(desk) == []
+    assert _selected(desk, tomas2).id == before.id  # the as-is decision is kept
+    with desk.tx() as s:
+        assert reference_state(s, tomas2).stale_reason == "Scene 1 now has a newer image"

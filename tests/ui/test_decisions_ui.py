@@ -91,3 +91,19 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
     attempts = list_attempts(ui_desk, iid)
     assert [a.source for a in attempts] == ["generated"] and attempts[0].selected
     assert any(m.value.startswith("**Attempt #1**") for m in at.markdown)
+
+
+def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
+    monkeypatch.setenv("STAGE8_IMAGE_PROVIDER", "gemini")
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    from stage8.ui.session import _open
+
+    ui_desk = _open()  # opened after the setting changed
+    assert ui_desk.settings.image_provider == "gemini"
+    iid = _iid(ui_desk, 5, "Mara")
+    at = app(scene=5).run()
+    assert not at.exception
+    at.button(key=f"generate_{iid}").click().run()
+    assert not at.exception
+    assert any("GEMINI_API_KEY" in e.value for e in at.error)
+    assert list_attempts(ui_desk, iid) == []

@@ -53,3 +53,10 @@ def test_database_setting_error_is_shown_not_raised(app, monkeypatch):
     at = app().run()
     assert not at.exception
     assert any("cannot start" in e.value and "STAGE8_DATABASE_URL" in e.value for e in at.error)
+
+
+def test_unreachable_database_is_a_message(app, monkeypatch):
+    monkeypatch.setenv("STAGE8_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    at = app().run()
+    assert not at.exception
+    assert any("cannot reach its database" in e.value for e in at.error)
