@@ -8,7 +8,6 @@ the selection pointer, the attempt rows and the decision event commit together (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +20,7 @@ from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
 from stage8.events import record_event
 from stage8.lookup import get_instance
-from stage8.models import Attempt, ProjectAsset, Scene, SceneAssetInstance
+from stage8.models import Attempt, Scene, SceneAssetInstance
 from stage8.protection import protected_image_ids
 
 
@@ -35,11 +34,11 @@ class AttemptChange:
     message: str = ""
 
 
-def _project_id(session: Session, instance: SceneAssetInstance) -> int:
+def project_id_of(session: Session, instance: SceneAssetInstance) -> int:
     return session.scalar(select(Scene.project_id).where(Scene.id == instance.scene_id))
 
 
-def _state(instance: SceneAssetInstance) -> dict[str, Any]:
+def decision_state(instance: SceneAssetInstance) -> dict[str, Any]:
     return {
         "selected_attempt_id": instance.selected_attempt_id,
         "use_master_as_is": instance.use_master_as_is,
@@ -97,7 +96,7 @@ def create_attempt(
     Returns the attempt and the attempts the cap moved to the trash; because both happen in
     the same transaction, nothing is trashed when the new attempt fails to commit.
     """
-    before = _state(instance)
+    before = decision_state(instance)
     attempt = Attempt(
         instance_id=instance.id,
         attempt_number=next_attempt_number(session, instance.id),
@@ -113,7 +112,7 @@ def create_attempt(
     # Invariant 1: an instance with a live attempt always has one selected.
     if select_it or instance.selected_attempt_id is None:
         move_selection(session, instance, attempt, human=human_selection and select_it)
-    project_id = _project_id(session, instance)
+    project_id = project_id_of(session, instance)
     record_event(
         session,
         project_id=project_id,
@@ -122,7 +121,11 @@ def create_attempt(
         instance_id=instance.id,
         attempt_id=attempt.id,
         before=before,
-        after={**_state(instance), "attempt_number": attempt.attempt_number, "source": source},
+        after={
+            **decision_state(instance),
+            "attempt_number": attempt.attempt_number,
+            "source": source,
+        },
         reason=reason,
     )
     evicted = enforce_cap(session, instance, cap=cap, actor=actor, project_id=project_id)
@@ -201,17 +204,17 @@ def select_attempt(desk: Desk, attempt_id: int, *, actor: str, reason: str | Non
             )
         if instance.selected_attempt_id == attempt.id:
             return AttemptChange(_view(session, attempt), [], message="Already selected.")
-        before = _state(instance)
+        before = decision_state(instance)
         move_selection(session, instance, attempt, human=True)
         record_event(
             session,
-            project_id=_project_id(session, instance),
+            project_id=project_id_of(session, instance),
             kind="select",
             actor=actor,
             instance_id=instance.id,
             attempt_id=attempt.id,
             before=before,
-            after=_state(instance),
+            after=decision_state(instance),
             reason=reason,
         )
         return AttemptChange(
@@ -231,7 +234,7 @@ def set_pinned(desk: Desk, attempt_id: int, pinned: bool, *, actor: str) -> Atte
             attempt.pinned = pinned
             record_event(
                 session,
-                project_id=_project_id(session, instance),
+                project_id=project_id_of(session, instance),
                 kind="pin" if pinned else "unpin",
                 actor=actor,
                 instance_id=instance.id,
@@ -260,7 +263,7 @@ def trash_attempt(
             attempt.trashed_reason = reason or "moved to trash by a reviewer"
             record_event(
                 session,
-                project_id=_project_id(session, instance),
+                project_id=project_id_of(session, instance),
                 kind="trash",
                 actor=actor,
                 instance_id=instance.id,
@@ -279,18 +282,18 @@ def restore_attempt(desk: Desk, attempt_id: int, *, actor: str) -> AttemptView:
         if attempt.trashed_at is not None:
             attempt.trashed_at = None
             attempt.trashed_reason = None
-            before = _state(instance)
+            before = decision_state(instance)
             if instance.selected_attempt_id is None:
                 move_selection(session, instance, attempt, human=True)
             record_event(
                 session,
-                project_id=_project_id(session, instance),
+                project_id=project_id_of(session, instance),
                 kind="restore",
                 actor=actor,
                 instance_id=instance.id,
                 attempt_id=attempt.id,
                 before={**before, "trashed": True},
-                after={**_state(instance), "trashed": False},
+                after={**decision_state(instance), "trashed": False},
             )
         return _view(session, attempt)
 
@@ -352,14 +355,6 @@ def eviction_message(evicted: list[Attempt]) -> str:
     return f"Moved attempt {numbers} to the trash to stay within the cap (restorable from Trash)."
 
 
-def asset_master_image_id(session: Session, instance: SceneAssetInstance) -> int | None:
-    return session.scalar(select(ProjectAsset.image_id).where(ProjectAsset.id == instance.asset_id))
-
-
-def latest_time(views: list[AttemptView]) -> datetime | None:
-    return max((v.created_at for v in views), default=None)
-
-
 def decision_history(desk: Desk, instance_id: int, limit: int = 50):
     """The instance's decision events, newest first."""
     from stage8.events import instance_events
@@ -388,20 +383,20 @@ def revert_to(desk: Desk, event_id: int, *, actor: str) -> AttemptChange:
             )
         if instance.selected_attempt_id == attempt.id:
             return AttemptChange(_view(session, attempt), [], message="Already selected.")
-        before = _state(instance)
+        before = decision_state(instance)
         move_selection(session, instance, attempt, human=True)
         if (event.after or {}).get("use_master_as_is") and attempt.source == "master_copy":
             ref = effective_reference_image_id(session, instance)
             instance.use_master_as_is = attempt.image_id == ref
         record_event(
             session,
-            project_id=_project_id(session, instance),
+            project_id=project_id_of(session, instance),
             kind="revert",
             actor=actor,
             instance_id=instance.id,
             attempt_id=attempt.id,
             before=before,
-            after=_state(instance),
+            after=decision_state(instance),
             reason=f"revert to the selection of event {event_id}",
         )
         return AttemptChange(

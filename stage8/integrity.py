@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from stage8.desk import Desk
-from stage8.models import Attempt, Image, ProjectAsset, SceneAssetInstance
+from stage8.models import Attempt, GenerationJob, Image, ProjectAsset, SceneAssetInstance
 from stage8.references import reference_states
 
 
@@ -28,6 +28,8 @@ def check(desk: Desk, *, storage: bool = True) -> list[Violation]:
         found += _selection(session)
         found += _as_is(session)
         found += _protected(session)
+        found += _dangling_images(session)
+        found += _cleanup_kept_protected(session)
         if storage:
             found += _objects(desk, session)
     return found
@@ -124,6 +126,71 @@ def _protected(session) -> list[Violation]:
     )
     for (inst_id,) in missing_ref:
         out.append(Violation(5, f"instance {inst_id}'s chosen reference image was purged"))
+    return out
+
+
+def _dangling_images(session) -> list[Violation]:
+    """Invariant 4: no attempt or generation job points at a purged image or attempt."""
+    out = []
+    pointers = [
+        ("attempt", Attempt.id, Attempt.image_id, "image"),
+        ("attempt", Attempt.id, Attempt.reference_image_id, "reference image"),
+        ("generation job", GenerationJob.id, GenerationJob.reference_image_id, "reference image"),
+    ]
+    for what, id_column, column, label in pointers:
+        rows = session.execute(
+            select(id_column, column)
+            .outerjoin(Image, Image.id == column)
+            .where(column.is_not(None), Image.id.is_(None))
+        )
+        for row_id, image_id in rows:
+            out.append(Violation(4, f"{what} {row_id}'s {label} {image_id} was purged"))
+    purged = aliased(Attempt)
+    jobs = session.execute(
+        select(GenerationJob.id, GenerationJob.attempt_id)
+        .outerjoin(purged, purged.id == GenerationJob.attempt_id)
+        .where(GenerationJob.attempt_id.is_not(None), purged.id.is_(None))
+    )
+    for job_id, attempt_id in jobs:
+        out.append(Violation(4, f"generation job {job_id}'s attempt {attempt_id} was purged"))
+    return out
+
+
+def _cleanup_kept_protected(session) -> list[Violation]:
+    """Invariant 5: the cap and the cleanup never trashed an attempt whose image was, at that
+    moment, a master image or another instance's chosen reference. Masters never change, and
+    `reference_chosen_at` dates the choice in force, so both are known for the trash time."""
+    automatic = Attempt.trashed_reason.like("cleanup:%") | Attempt.trashed_reason.like(
+        "over the cap%"
+    )
+    out = []
+    masters = session.execute(
+        select(Attempt.id, ProjectAsset.name)
+        .join(ProjectAsset, ProjectAsset.image_id == Attempt.image_id)
+        .where(automatic, ProjectAsset.created_at < Attempt.trashed_at)
+    )
+    for attempt_id, name in masters:
+        out.append(
+            Violation(5, f"attempt {attempt_id} was trashed although its image is {name}'s master")
+        )
+    other = aliased(SceneAssetInstance)
+    chosen = session.execute(
+        select(Attempt.id, other.id)
+        .join(other, other.reference_image_id == Attempt.image_id)
+        .where(
+            automatic,
+            other.id != Attempt.instance_id,
+            other.reference_chosen_at < Attempt.trashed_at,
+        )
+    )
+    for attempt_id, inst_id in chosen:
+        out.append(
+            Violation(
+                5,
+                f"attempt {attempt_id} was trashed although instance {inst_id} had chosen "
+                "its image as reference",
+            )
+        )
     return out
 
 

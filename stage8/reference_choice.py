@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stage8.attempts import _project_id
+from stage8.attempts import project_id_of
 from stage8.db_types import utcnow
 from stage8.desk import Desk
 from stage8.errors import NotFound
@@ -60,7 +60,7 @@ def use_reference(
         after = reference_state(session, instance_id)
         record_event(
             session,
-            project_id=_project_id(session, instance),
+            project_id=project_id_of(session, instance),
             kind="reference",
             actor=actor,
             instance_id=instance_id,

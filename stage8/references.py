@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -54,7 +54,6 @@ class ReferenceState:
     effective_image_id: int | None
     effective_key: str | None
     effective_thumb_key: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def is_default(self) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from stage8.attempts import _state, move_selection
+from stage8.attempts import decision_state, move_selection
 from stage8.cleanup_plan import (
     CleanupPlan,
     CleanupProgress,
@@ -259,7 +259,7 @@ def _trash_instance(
         if why is None:
             continue
         attempt = session.get(Attempt, item.attempt_id)
-        before = _state(instance)
+        before = decision_state(instance)
         attempt.trashed_at = now
         attempt.trashed_reason = f"cleanup: {why}"
         if instance.selected_attempt_id == attempt.id:
@@ -272,7 +272,7 @@ def _trash_instance(
             instance_id=instance_id,
             attempt_id=attempt.id,
             before={**before, "trashed": False},
-            after={**_state(instance), "trashed": True},
+            after={**decision_state(instance), "trashed": True},
             reason=why,
         )
         done.append(attempt.id)

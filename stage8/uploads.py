@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from stage8.attempt_views import AttemptView, attempt_views
 from stage8.attempts import (
-    _state,
     create_attempt,
+    decision_state,
     enforce_cap,
     eviction_message,
     move_selection,
@@ -276,7 +276,7 @@ def _write_rows(
         by_sha[p.sha256] = attempt
         done[item.index] = (attempt, False, False)
     if chosen is not None and instance.selected_attempt_id != done[chosen][0].id:
-        before = _state(instance)
+        before = decision_state(instance)
         move_selection(session, instance, done[chosen][0], human=True)
         record_event(
             session,
@@ -286,7 +286,7 @@ def _write_rows(
             instance_id=instance.id,
             attempt_id=done[chosen][0].id,
             before=before,
-            after=_state(instance),
+            after=decision_state(instance),
             reason="chosen when uploading the same image again",
         )
     with _shielded([a for a, _, _ in done.values()]):
@@ -320,7 +320,7 @@ def _attempts_by_sha(session: Session, instance_id: int) -> dict[str, Attempt]:
 def _restore(
     session: Session, instance: SceneAssetInstance, attempt: Attempt, actor: str, project_id: int
 ) -> None:
-    before = _state(instance)
+    before = decision_state(instance)
     attempt.trashed_at = None
     attempt.trashed_reason = None
     if instance.selected_attempt_id is None:
@@ -333,7 +333,7 @@ def _restore(
         instance_id=instance.id,
         attempt_id=attempt.id,
         before={**before, "trashed": True},
-        after={**_state(instance), "trashed": False},
+        after={**decision_state(instance), "trashed": False},
         reason="the same image was uploaded again",
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from stage8.attempts import _project_id, _state, create_attempt, move_selection
+from stage8.attempts import create_attempt, decision_state, move_selection, project_id_of
 from stage8.db_types import utcnow
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, Stage8Error
@@ -31,19 +31,19 @@ def set_use_master_as_is(
     existing one, never copying bytes) or off (keep the current image), in one transaction."""
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
-        before = _state(instance)
+        before = decision_state(instance)
         if not on:
             if not instance.use_master_as_is:
                 return AsIsResult(instance_id, "already", "Use master as-is was already off.")
             instance.use_master_as_is = False
             record_event(
                 session,
-                project_id=_project_id(session, instance),
+                project_id=project_id_of(session, instance),
                 kind="use_master_off",
                 actor=actor,
                 instance_id=instance.id,
                 before=before,
-                after=_state(instance),
+                after=decision_state(instance),
                 reason=reason,
             )
             return AsIsResult(instance_id, "turned_off", "Use master as-is turned off.")
@@ -55,7 +55,7 @@ def apply_as_is(
 ) -> AsIsResult:
     """Inside the caller's transaction (instance row locked): select a master copy of the
     effective reference, reusing an existing one, and set the flag."""
-    before = _state(instance)
+    before = decision_state(instance)
     ref = effective_reference(session, instance.id)
     if ref is None:
         raise DecisionConflict(
@@ -105,13 +105,13 @@ def apply_as_is(
     instance.updated_at = utcnow()
     record_event(
         session,
-        project_id=_project_id(session, instance),
+        project_id=project_id_of(session, instance),
         kind="use_master",
         actor=actor,
         instance_id=instance.id,
         attempt_id=copy.id,
         before=before,
-        after=_state(instance),
+        after=decision_state(instance),
         reason=reason,
     )
     return AsIsResult(instance.id, "applied", f"Using {label} as-is.", copy.id)
