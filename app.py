@@ -29,6 +29,8 @@ pages = [
         icon=":material/analytics:",
         url_path="analytics",
     ),
+    st.Page("app_pages/storage.py", title="Storage", icon=":material/storage:", url_path="storage"),
+    st.Page("app_pages/trash.py", title="Trash", icon=":material/delete:", url_path="trash"),
 ]
 navigation = st.navigation(pages)
 sidebar(desk)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.export_formats import EXCEL_MAX_ROWS, MIME_TYPES, WRITERS, Column, converter
+from stage8.export_formats import EXCEL_MAX_ROWS, WRITERS, Column, converter
 from stage8.export_tables import TABLES, Table
 from stage8.models import ASSET_TYPES, ATTEMPT_SOURCES, Project, ProjectAsset, Scene
 
@@ -156,7 +156,7 @@ def table_chunks(
         _check_project(session, filters)
         conn = session.connection().execution_options(stream_results=True, yield_per=chunk_size)
         for part in conn.execute(stmt).partitions():
-            rows = [tuple(r) for r in part]
+            rows = list(part)
             yield table.finish(session, rows) if table.finish else rows
 
 
@@ -200,10 +200,6 @@ def export_bytes(
     buffer = io.BytesIO()
     export_table(desk, what, fmt, buffer, filters)
     return buffer.getvalue()
-
-
-def mime_type(fmt: str) -> str:
-    return MIME_TYPES[fmt]
 
 
 def preview(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, type_coerce
+from sqlalchemy import Select, Text, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from stage8.db_types import Money
@@ -108,7 +108,7 @@ def _attempt_fields() -> list[tuple[str, str, Any]]:
         ("original_format", "text", a.original_format),
         ("original_width", "int", a.original_width),
         ("original_height", "int", a.original_height),
-        ("extra", "json", a.extra),
+        ("extra", "json", cast(a.extra, Text)),
     ]
 
 
@@ -203,8 +203,8 @@ _EVENT_FIELDS = [
     ("kind", "text", _E.kind),
     ("actor", "text", _E.actor),
     ("created_at", "timestamp", _E.created_at),
-    ("before", "json", _E.before),
-    ("after", "json", _E.after),
+    ("before", "json", cast(_E.before, Text)),
+    ("after", "json", cast(_E.after, Text)),
     ("reason", "text", _E.reason),
 ]
 

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -70,16 +70,6 @@ class FileResult:
     def attempt_number(self) -> int | None:
         return self.attempt.attempt_number if self.attempt else None
 
-    def as_json(self) -> dict[str, Any]:
-        a = self.attempt
-        return {
-            "file": self.filename,
-            "outcome": self.outcome,
-            "message": self.message,
-            "restored": self.restored,
-            "attempt": None if a is None else {**a.as_json(), **_original(a)},
-        }
-
 
 @dataclass(frozen=True)
 class UploadReport:
@@ -105,15 +95,6 @@ class UploadReport:
     @property
     def rejected(self) -> list[FileResult]:
         return self._with("rejected")
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "instance_id": self.instance_id,
-            "selected_attempt_id": self.selected_attempt_id,
-            "message": self.message,
-            "files": [r.as_json() for r in self.results],
-            "evicted": [e.as_json() for e in self.evicted],
-        }
 
 
 @dataclass(frozen=True)
@@ -340,10 +321,10 @@ def _restore(
 
 @contextmanager
 def _shielded(attempts: list[Attempt]) -> Iterator[None]:
-    # The cap never evicts pinned attempts. The upload's own attempts (new or reused, often the
-    # oldest when restored) must survive the cap pass the upload itself causes, so they count
-    # as pinned for that pass only; the flags are put back before anything commits.
-    # (A `keep=` parameter on enforce_cap would say this directly.)
+    # The cap skips pinned attempts. The upload's own attempts (a restored one is often the
+    # oldest) must survive the cap pass the upload causes, so they count as pinned for that
+    # pass only; the flags are put back before anything commits. (A `keep=` parameter on
+    # enforce_cap would say this directly.)
     pinned = {a.id: a.pinned for a in attempts}
     for a in attempts:
         a.pinned = True
@@ -368,15 +349,9 @@ def _result(item: _Accepted, view: AttemptView, reused: bool, restored: bool) ->
 
 
 def _summary(results: list[FileResult], outcome: _Outcome, select: Choice) -> str:
-    counts = [
-        (len([r for r in results if r.outcome == kind]), label)
-        for kind, label in (
-            ("stored", "stored"),
-            ("reused", "already here"),
-            ("rejected", "rejected"),
-        )
-    ]
-    parts = [f"{n} {label}" for n, label in counts if n]
+    labels = {"stored": "stored", "reused": "already here", "rejected": "rejected"}
+    counts = {label: sum(r.outcome == kind for r in results) for kind, label in labels.items()}
+    parts = [f"{n} {label}" for label, n in counts.items() if n]
     text = f"{len(results)} file{'s' if len(results) != 1 else ''}: {', '.join(parts)}."
     selected = next((r for r in results if r.attempt and r.attempt.selected), None)
     if type(select) is int and results[select].outcome == "rejected":
@@ -388,13 +363,3 @@ def _summary(results: list[FileResult], outcome: _Outcome, select: Choice) -> st
         # eviction_message reads only attempt_number, which views have too.
         text += " " + eviction_message(outcome.evicted)  # type: ignore[arg-type]
     return text
-
-
-def _original(a: AttemptView) -> dict[str, Any]:
-    return {
-        "original_byte_size": a.original_byte_size,
-        "original_format": a.original_format,
-        "original_width": a.original_width,
-        "original_height": a.original_height,
-        "stored_format": a.extra.get("stored_format"),
-    }

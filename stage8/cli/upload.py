@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+
+if TYPE_CHECKING:
+    from stage8.attempt_views import AttemptView
+    from stage8.uploads import UploadReport
 
 
 def _upload(args: argparse.Namespace) -> int:
@@ -30,13 +35,44 @@ def _upload(args: argparse.Namespace) -> int:
     for result in report.rejected:
         print(f"error: {result.message}", file=sys.stderr)
     if args.json:
-        print_json(report.as_json())
+        print_json(_as_json(report))
     else:
         for result in report.results:
             if result.outcome != "rejected":
                 print(f"id {result.attempt_id}: {result.message}")
         print(report.message)
     return 1 if report.rejected else 0
+
+
+def _as_json(report: UploadReport) -> dict[str, Any]:
+    def attempt(a: AttemptView | None) -> dict[str, Any] | None:
+        if a is None:
+            return None
+        original = {
+            "original_byte_size": a.original_byte_size,
+            "original_format": a.original_format,
+            "original_width": a.original_width,
+            "original_height": a.original_height,
+            "stored_format": a.extra.get("stored_format"),
+        }
+        return {**a.as_json(), **original}
+
+    return {
+        "instance_id": report.instance_id,
+        "selected_attempt_id": report.selected_attempt_id,
+        "message": report.message,
+        "files": [
+            {
+                "file": r.filename,
+                "outcome": r.outcome,
+                "message": r.message,
+                "restored": r.restored,
+                "attempt": attempt(r.attempt),
+            }
+            for r in report.results
+        ],
+        "evicted": [e.as_json() for e in report.evicted],
+    }
 
 
 def register(sub) -> None:

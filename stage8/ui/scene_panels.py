@@ -3,7 +3,6 @@ carousel, the reference carousel, actions and decision history."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,8 @@ from stage8.ui.bulk import bulk_actions
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
 from stage8.ui.session import current_actor
+from stage8.ui.text import escape_markdown
+from stage8.ui.uploader import upload_widget
 
 TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Props"}
 
@@ -100,10 +101,17 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
             actor = current_actor()
             as_is_checkbox(desk, panel, actor, _act)
             generate_button(desk, panel, actor, _act)
+            upload_widget(desk, instance_id, actor, lambda: _uploaded(instance_id))
             with st.container(key=f"reference_box_{instance_id}"):
                 reference_carousel(desk, panel, actor, _act)
             with st.expander("Decision history"):
                 _history(desk, panel)
+
+
+def _uploaded(instance_id: int) -> None:
+    """After an upload: reload the panel and show the selected attempt in the carousel."""
+    st.session_state[f"panel_{instance_id}__dirty"] = True
+    st.session_state.pop(f"attempts_{instance_id}__ident", None)
 
 
 def _header(panel: AssetPanel) -> None:
@@ -111,7 +119,7 @@ def _header(panel: AssetPanel) -> None:
     st.subheader(f"{panel.asset_name}")
     st.caption(
         f"{panel.asset_type} · {status}"
-        + (f" · {html.escape(panel.description)}" if panel.description else "")
+        + (f" · {escape_markdown(panel.description)}" if panel.description else "")
     )
 
 
@@ -210,7 +218,7 @@ def _metadata(a: AttemptView) -> None:
         rows.append(("File", a.original_filename + size))
     if a.extra.get("offline_preview"):
         rows.append(("Note", "Offline preview (no model was called)"))
-    st.markdown("\n".join(f"- **{label}:** {html.escape(str(value))}" for label, value in rows))
+    st.markdown("\n".join(f"- **{label}:** {escape_markdown(str(value))}" for label, value in rows))
 
 
 def _history(desk: Desk, panel: AssetPanel) -> None:
@@ -222,11 +230,11 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
     actor = current_actor()
     for e in events:
         target = (e.after or {}).get("selected_attempt_id")
-        line = f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** by {html.escape(e.actor)}"
+        line = f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** by {escape_markdown(e.actor)}"
         if target in numbers:
             line += f" → #{numbers[target]}"
         if e.reason:
-            line += f" — {html.escape(e.reason)}"
+            line += f" — {escape_markdown(e.reason)}"
         text_col, button_col = st.columns([4, 1])
         text_col.markdown(line)
         if target is not None and target != current and target in numbers:

@@ -8,13 +8,13 @@ the same files again.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 
 import streamlit as st
 
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.ui.text import escape_markdown
 from stage8.uploads import UploadReport, display_filename, upload_images
 
 NO_SELECTION = "none"
@@ -79,16 +79,6 @@ def choice_label(names: list[str], choice: int | str) -> str:
     if choice == NO_SELECTION:
         return "None: keep the current selection"
     return f"{int(choice) + 1}. {names[int(choice)]}"
-
-
-def escape_markdown(text: str) -> str:
-    """`text` shown literally by st.markdown and the alert elements (which render Markdown).
-
-    Every ASCII punctuation character is backslash-escaped (CommonMark allows that for all of
-    them), so `*`, `_`, `[`, `<`, `:`, `$` in a file name never become formatting, links,
-    HTML, emoji shortcodes, colour directives or maths.
-    """
-    return "".join(f"\\{c}" if c in string.punctuation else c for c in text)
 
 
 def outcome_lines(report: UploadReport) -> list[tuple[str, str]]:

@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 from stage8.attempts import list_attempts
 from stage8.config import Settings, load_settings
 from stage8.lookup import find_instance
-from stage8.ui.uploader import button_label, escape_markdown, uploader_key
+from stage8.ui.text import escape_markdown
+from stage8.ui.uploader import button_label, uploader_key
 from tests.builders import png
 from tests.ui.conftest import ROOT
 

@@ -1,0 +1,43 @@
+"""Trash: trashed attempts with when each is purged, Restore, and a confirmed Purge now."""
+
+import streamlit as st
+
+from stage8.attempts import restore_attempt
+from stage8.errors import Stage8Error
+from stage8.retention import purge_now
+from stage8.trash import list_trash
+from stage8.ui import cleanup_widgets as w
+from stage8.ui.session import current_actor, get_desk, show_error
+
+desk = get_desk()
+actor = current_actor()
+st.title("Trash")
+st.caption(
+    f"Trashed attempts are purged {desk.settings.trash_retention_days} days after they were "
+    "trashed (by the next cleanup on the Storage page). Restore brings one back."
+)
+
+
+def _restore(attempt_id: int) -> None:
+    def act() -> str:
+        view = restore_attempt(desk, attempt_id, actor=actor)
+        return f"Attempt #{view.attempt_number} is back from the trash."
+
+    w.guarded(act)
+
+
+def _purge(attempt_id: int) -> None:
+    w.guarded(lambda: purge_now(desk, attempt_id, actor=actor).message)
+
+
+w.show_flash()
+try:
+    items = list_trash(desk)
+except Stage8Error as exc:
+    show_error(exc)
+    st.stop()
+if not items:
+    st.info("The trash is empty.", icon=":material/delete:")
+    st.stop()
+st.markdown(f"**{len(items)}** attempts in the trash.")
+w.trash_list(items, on_restore=_restore, on_purge=_purge)

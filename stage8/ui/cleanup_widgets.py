@@ -1,0 +1,301 @@
+"""Widgets of the Storage and Trash pages: the cleanup plan, its confirmed background apply with
+progress, and the trash list with Restore and Purge now.
+
+A cleanup runs in a thread registered here under a run id; the browser session keeps only the
+id. The run belongs to the server process, not to a script run, so another click (which stops
+and restarts the script) cannot cancel it, and the progress fragment finds it again by id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from stage8.attempt_views import SOURCE_LABELS
+from stage8.cleanup_plan import (
+    CleanupPlan,
+    CleanupProgress,
+    CleanupResult,
+    format_bytes,
+    format_usd,
+)
+from stage8.db_types import utcnow
+from stage8.desk import Desk
+from stage8.errors import Stage8Error
+from stage8.trash import TrashedAttempt
+from stage8.ui.media import show_image
+
+log = logging.getLogger(__name__)
+
+CONFIRM_WORD = "cleanup"
+RUN_KEY = "cleanup_run_id"
+PLAN_KEY = "cleanup_plan"
+
+
+@dataclass
+class CleanupRun:
+    """One apply running off the script thread; `progress` and `result` are set by it."""
+
+    id: str
+    started_at: datetime = field(default_factory=utcnow)
+    progress: CleanupProgress | None = None
+    result: CleanupResult | None = None
+    error: str | None = None
+    seen: bool = False  # whether a full page run has shown the finished result
+    thread: threading.Thread | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.thread is not None and not self.thread.is_alive()
+
+    def report(self, progress: CleanupProgress) -> None:
+        self.progress = progress
+
+
+_RUNS: dict[str, CleanupRun] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+def start_run(apply: Callable[[Callable[[CleanupProgress], None]], CleanupResult]) -> CleanupRun:
+    """Start `apply(progress)` in a daemon thread and register it; returns the run."""
+    run = CleanupRun(uuid.uuid4().hex)
+
+    def work() -> None:
+        try:
+            run.result = apply(run.report)
+        except Exception as exc:  # the page shows it; the thread must not die silently
+            log.exception("cleanup run %s failed", run.id)
+            run.error = f"The cleanup stopped: {exc}. Nothing is lost; run it again."
+
+    run.thread = threading.Thread(target=work, name=f"stage8-cleanup-{run.id[:8]}", daemon=True)
+    with _RUNS_LOCK:
+        _RUNS[run.id] = run
+    run.thread.start()
+    return run
+
+
+def get_run(run_id: str | None) -> CleanupRun | None:
+    with _RUNS_LOCK:
+        return _RUNS.get(run_id) if run_id else None
+
+
+def current_run() -> CleanupRun | None:
+    """This browser session's latest cleanup run, if any."""
+    return get_run(st.session_state.get(RUN_KEY))
+
+
+def plan_metrics(plan: CleanupPlan) -> None:
+    """The plan in four numbers: to trash, to purge, objects deleted, space freed."""
+    cols = st.columns(4)
+    cols[0].metric(
+        "To the trash", len(plan.to_trash), help=f"{format_usd(plan.cost_trashed)} of generation"
+    )
+    cols[1].metric(
+        "To purge", len(plan.to_purge), help=f"{format_usd(plan.cost_purged)} of generation"
+    )
+    cols[2].metric(
+        "Objects deleted",
+        len(plan.objects),
+        help=f"{len(plan.images)} images (with thumbnails) and {len(plan.orphans)} orphans",
+    )
+    cols[3].metric("Space freed", format_bytes(plan.bytes_freed), help=f"{plan.bytes_freed:,} B")
+    st.caption(
+        f"Generation cost of these attempts: {format_usd(plan.cost_trashed)} going to the trash, "
+        f"{format_usd(plan.cost_purged)} purged."
+    )
+
+
+def scene_totals(plan: CleanupPlan) -> None:
+    """Totals per scene as a table."""
+    rows = [
+        {
+            "Scene": f"{t.scene_number}{' (deleted)' if t.scene_deleted else ''}",
+            "To the trash": t.to_trash,
+            "To purge": t.to_purge,
+            "Images deleted": t.images,
+            "Space freed": format_bytes(t.bytes_freed),
+            "Generation cost": format_usd(t.cost_usd),
+        }
+        for t in plan.per_scene()
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="cleanup_scene_totals")
+
+
+def plan_details(plan: CleanupPlan) -> None:
+    """What exactly goes, one expander per part of the plan."""
+    for title, items in (("Going to the trash", plan.to_trash), ("Purged", plan.to_purge)):
+        if not items:
+            continue
+        with st.expander(f"{title}: {len(items)} attempts"):
+            frame = pd.DataFrame(
+                [
+                    {
+                        "Scene": p.scene_number,
+                        "Asset": p.asset_name,
+                        "Attempt": f"#{p.attempt_number}",
+                        "Source": SOURCE_LABELS.get(p.source, p.source),
+                        "Cost": "" if p.cost_usd is None else format_usd(p.cost_usd),
+                        "Why": p.reason,
+                    }
+                    for p in items
+                ]
+            )
+            st.dataframe(frame, hide_index=True)
+    if plan.orphans:
+        with st.expander(f"Orphaned objects: {len(plan.orphans)}"):
+            st.dataframe(
+                pd.DataFrame([{"Key": o.key, "Bytes": o.size} for o in plan.orphans]),
+                hide_index=True,
+            )
+
+
+def apply_controls(plan: CleanupPlan, on_apply: Callable[[], None]) -> None:
+    """The typed confirmation and the Apply button (enabled once the word is typed)."""
+    running = (run := current_run()) is not None and not run.done
+    typed = st.text_input(
+        f"Type **{CONFIRM_WORD}** to confirm",
+        key="cleanup_confirm",
+        disabled=running or plan.empty,
+        placeholder=CONFIRM_WORD,
+    )
+    ready = (typed or "").strip().lower() == CONFIRM_WORD
+    st.button(
+        "Apply cleanup",
+        key="cleanup_apply",
+        type="primary",
+        icon=":material/cleaning_services:",
+        disabled=running or plan.empty or not ready,
+        on_click=on_apply,
+    )
+
+
+def run_status() -> None:
+    """Progress of this session's run, refreshed every second while it runs."""
+    run = current_run()
+    if run is None:
+        return
+    if run.done and not run.seen:
+        run.seen = True
+        st.session_state.pop(PLAN_KEY, None)  # the plan is spent: make a fresh one
+
+    @st.fragment(run_every=None if run.done else 1)
+    def panel() -> None:
+        live = get_run(run.id)
+        if live is None:
+            return
+        if not live.done:
+            p = live.progress
+            label = p.message if p else "Starting the cleanup…"
+            st.progress(p.fraction if p else 0.0, text=label)
+            return
+        if not live.seen:
+            st.rerun(scope="app")  # refresh the plan and stop polling
+        if live.error:
+            st.error(live.error, icon=":material/error:")
+        elif live.result is not None and live.result.complete:
+            st.success(live.result.message, icon=":material/check_circle:")
+        elif live.result is not None:
+            st.warning(live.result.message, icon=":material/warning:")
+            for error in live.result.errors:
+                st.caption(error)
+
+    panel()
+
+
+def _due(item: TrashedAttempt) -> str:
+    if item.held_reason:
+        return f"Kept in the trash: {item.held_reason}."
+    if item.purge_due <= utcnow():
+        return "Purge due now (the next cleanup purges it)."
+    return f"Purged after {item.purge_due:%Y-%m-%d %H:%M} UTC."
+
+
+def trash_list(
+    items: list[TrashedAttempt],
+    *,
+    on_restore: Callable[[int], None],
+    on_purge: Callable[[int], None],
+    limit: int = 60,
+) -> None:
+    """One card per trashed attempt: thumbnail, where it was, when it goes, and the actions.
+
+    Purge now is enabled only after its confirmation checkbox is ticked.
+    """
+    for item in items[:limit]:
+        with st.container(border=True, key=f"trash_card_{item.attempt_id}"):
+            thumb, info, actions = st.columns([1, 3, 2])
+            with thumb:
+                show_image(item.thumb_key, width=120)
+            scene = f"Scene {item.scene_number}" + (" (deleted)" if item.scene_deleted else "")
+            cost = "" if item.cost_usd is None else f" · {format_usd(item.cost_usd)}"
+            info.markdown(
+                f"**{scene} · {item.asset_name} #{item.attempt_number}**  \n"
+                f"{SOURCE_LABELS.get(item.source, item.source)} · "
+                f"{format_bytes(item.image_bytes)}{cost}"
+            )
+            info.caption(
+                f"Trashed {item.trashed_at:%Y-%m-%d %H:%M} UTC"
+                + (f": {item.trashed_reason}" if item.trashed_reason else "")
+            )
+            info.caption(_due(item))
+            actions.button(
+                "Restore",
+                key=f"restore_{item.attempt_id}",
+                icon=":material/restore_from_trash:",
+                on_click=on_restore,
+                args=(item.attempt_id,),
+            )
+            sure = actions.checkbox(
+                "Yes, delete it for good",
+                key=f"purge_confirm_{item.attempt_id}",
+                disabled=item.held_reason is not None,
+            )
+            actions.button(
+                "Purge now",
+                key=f"purge_{item.attempt_id}",
+                icon=":material/delete_forever:",
+                disabled=not sure or item.held_reason is not None,
+                on_click=on_purge,
+                args=(item.attempt_id,),
+            )
+    if len(items) > limit:
+        st.caption(
+            f"Showing {limit} of {len(items)}; `python -m stage8 trash --list` lists them all."
+        )
+
+
+def flash(kind: str, message: str) -> None:
+    st.session_state["trash_flash"] = (kind, message)
+
+
+def show_flash() -> None:
+    shown = st.session_state.pop("trash_flash", None)
+    if shown:
+        (st.error if shown[0] == "error" else st.success)(shown[1])
+
+
+def guarded(action: Callable[[], str]) -> None:
+    """Run a trash action from a button callback and keep its message for the page to show."""
+    try:
+        flash("success", action())
+    except Stage8Error as exc:
+        flash("error", str(exc))
+
+
+def make_plan(desk: Desk) -> CleanupPlan:
+    """This session's plan, made once and kept until refreshed or spent by an apply."""
+    from stage8.retention import plan_cleanup
+
+    plan = st.session_state.get(PLAN_KEY)
+    if plan is None:
+        plan = plan_cleanup(desk)
+        st.session_state[PLAN_KEY] = plan
+    return plan
