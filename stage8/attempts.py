@@ -128,14 +128,25 @@ def create_attempt(
         },
         reason=reason,
     )
-    evicted = enforce_cap(session, instance, cap=cap, actor=actor, project_id=project_id)
+    evicted = enforce_cap(
+        session, instance, cap=cap, actor=actor, project_id=project_id, keep=frozenset({attempt.id})
+    )
     return attempt, evicted
 
 
 def enforce_cap(
-    session: Session, instance: SceneAssetInstance, *, cap: int, actor: str, project_id: int
+    session: Session,
+    instance: SceneAssetInstance,
+    *,
+    cap: int,
+    actor: str,
+    project_id: int,
+    keep: frozenset[int] = frozenset(),
 ) -> list[Attempt]:
-    """Move the oldest unprotected live attempts to the trash until at most `cap` are live."""
+    """Move the oldest unprotected live attempts to the trash until at most `cap` are live.
+
+    Attempts whose ids are in `keep` (what the current decision just added or restored) are
+    never the ones moved."""
     live = list(
         session.scalars(
             select(Attempt)
@@ -153,6 +164,7 @@ def enforce_cap(
             break
         if (
             attempt.id == instance.selected_attempt_id
+            or attempt.id in keep
             or attempt.pinned
             or attempt.image_id in protected
         ):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -270,10 +268,15 @@ def _write_rows(
             after=decision_state(instance),
             reason="chosen when uploading the same image again",
         )
-    with _shielded([a for a, _, _ in done.values()]):
-        evicted = enforce_cap(
-            session, instance, cap=desk.settings.attempt_cap, actor=actor, project_id=project_id
-        )
+    session.flush()
+    evicted = enforce_cap(
+        session,
+        instance,
+        cap=desk.settings.attempt_cap,
+        actor=actor,
+        project_id=project_id,
+        keep=frozenset(a.id for a, _, _ in done.values()),
+    )
     session.flush()
     ids = [a.id for a, _, _ in done.values()] + [e.id for e in evicted]
     views = {v.id: v for v in attempt_views(session, [instance_id], attempt_ids=ids)}
@@ -317,22 +320,6 @@ def _restore(
         after={**decision_state(instance), "trashed": False},
         reason="the same image was uploaded again",
     )
-
-
-@contextmanager
-def _shielded(attempts: list[Attempt]) -> Iterator[None]:
-    # The cap skips pinned attempts. The upload's own attempts (a restored one is often the
-    # oldest) must survive the cap pass the upload causes, so they count as pinned for that
-    # pass only; the flags are put back before anything commits. (A `keep=` parameter on
-    # enforce_cap would say this directly.)
-    pinned = {a.id: a.pinned for a in attempts}
-    for a in attempts:
-        a.pinned = True
-    try:
-        yield
-    finally:
-        for a in attempts:
-            a.pinned = pinned[a.id]
 
 
 def _result(item: _Accepted, view: AttemptView, reused: bool, restored: bool) -> FileResult:
