@@ -45,7 +45,7 @@ def _scoped(stmt: Select, project: str | None) -> Select:
 
 
 def _run(desk: Desk, stmt: Select, project: str | None, columns: list[str]) -> pd.DataFrame:
-    with desk.tx() as session:
+    with desk.read() as session:
         if project is not None:
             find_project(session, project)  # a clear NotFound for a misspelt name
         rows = session.execute(_scoped(stmt, project)).all()
@@ -187,7 +187,7 @@ def attempts_per_decided_instance(desk: Desk, project: str | None = None) -> pd.
     stmt = (
         select(per_instance.c.n, func.count()).group_by(per_instance.c.n).order_by(per_instance.c.n)
     )
-    with desk.tx() as session:
+    with desk.read() as session:
         if project is not None:
             find_project(session, project)
         rows = session.execute(stmt).all()
@@ -217,7 +217,7 @@ def review_coverage(desk: Desk, project: str | None = None) -> pd.DataFrame:
     chosen = chosen.join(Project, Project.id == Scene.project_id)
     chosen = chosen.where(_Inst.reference_image_id.is_not(None))
     stale: Counter[int] = Counter()
-    with desk.tx() as session:
+    with desk.read() as session:
         if project is not None:
             find_project(session, project)
         rows = session.execute(_scoped(stmt, project)).all()

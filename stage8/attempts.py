@@ -314,7 +314,7 @@ def list_attempts(
     desk: Desk, instance_id: int, *, include_trashed: bool = False
 ) -> list[AttemptView]:
     """The instance's attempts, newest first, with their image and every metadata field."""
-    with desk.tx() as session:
+    with desk.read() as session:
         get_instance(session, instance_id)
         views = attempt_views(session, [instance_id], include_trashed=include_trashed)
     return sorted(views, key=lambda v: v.attempt_number, reverse=True)
@@ -371,7 +371,7 @@ def decision_history(desk: Desk, instance_id: int, limit: int = 50):
     """The instance's decision events, newest first."""
     from stage8.events import instance_events
 
-    with desk.tx() as session:
+    with desk.read() as session:
         get_instance(session, instance_id)
         return instance_events(session, instance_id, limit=limit)
 

@@ -138,7 +138,7 @@ def _panels(session, condition) -> list[AssetPanel]:
 
 def load_panel(desk: Desk, instance_id: int) -> AssetPanel:
     """One asset panel (what a fragment rerun needs), in the same few queries."""
-    with desk.tx() as session:
+    with desk.read() as session:
         panels = _panels(session, SceneAssetInstance.id == instance_id)
     if not panels:
         raise NotFound(f"Scene asset instance {instance_id} no longer exists.")
@@ -147,7 +147,7 @@ def load_panel(desk: Desk, instance_id: int) -> AssetPanel:
 
 def project_overview(desk: Desk) -> list[ProjectSummary]:
     """Every project with its live scenes in order and per-scene review figures (4 queries)."""
-    with desk.tx() as session:
+    with desk.read() as session:
         projects = list(session.scalars(select(Project).order_by(Project.id)))
         scenes = list(
             session.scalars(
@@ -200,7 +200,7 @@ def project_overview(desk: Desk) -> list[ProjectSummary]:
 
 def scene_board(desk: Desk, scene_number: int, project_name: str | None = None) -> SceneBoard:
     """Everything the scene page shows, loaded in a fixed number of queries."""
-    with desk.tx() as session:
+    with desk.read() as session:
         project = find_project(session, project_name)
         scene = find_scene(session, project, scene_number)
         panels = _panels(session, SceneAssetInstance.scene_id == scene.id)
@@ -228,7 +228,7 @@ def scene_board(desk: Desk, scene_number: int, project_name: str | None = None) 
 
 def pending_jobs(desk: Desk, instance_id: int) -> int:
     """How many generation jobs of the instance are queued or running."""
-    with desk.tx() as session:
+    with desk.read() as session:
         return session.scalar(
             select(func.count())
             .select_from(GenerationJob)

@@ -30,6 +30,7 @@ class Desk:
     sessions: sessionmaker[Session]
     _store: ImageStore | None = None
     _provider: ImageProvider | None = None
+    _read_sessions: sessionmaker[Session] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
@@ -37,6 +38,19 @@ class Desk:
         """One transaction: committed when the block ends, rolled back on any error."""
         with transaction(self.sessions) as session:
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction for reading only: on SQLite it does not take the write lock, so long
+        reads (pages, exports) never make a reviewer's decision wait."""
+        with transaction(self._readers) as session:
+            yield session
+
+    @property
+    def _readers(self) -> sessionmaker[Session]:
+        if self._read_sessions is None:
+            self._read_sessions = make_session_factory(self.engine, read_only=True)
+        return self._read_sessions
 
     @property
     def dialect(self) -> str:

@@ -152,7 +152,7 @@ def table_chunks(
     stmt = statement(what, filters)
     if limit is not None:
         stmt = stmt.limit(limit)
-    with desk.tx() as session:
+    with desk.read() as session:
         _check_project(session, filters)
         conn = session.connection().execution_options(stream_results=True, yield_per=chunk_size)
         for part in conn.execute(stmt).partitions():
@@ -163,7 +163,7 @@ def table_chunks(
 def count_rows(desk: Desk, what: str, filters: ExportFilters = ExportFilters()) -> int:
     """How many rows the export has (one COUNT query)."""
     stmt = statement(what, filters).order_by(None)
-    with desk.tx() as session:
+    with desk.read() as session:
         _check_project(session, filters)
         return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
@@ -223,7 +223,7 @@ class FilterChoices:
 
 def filter_choices(desk: Desk, project: str | None = None) -> FilterChoices:
     """Every project name, and the asset names of `project` (else of all projects), sorted."""
-    with desk.tx() as session:
+    with desk.read() as session:
         projects = list(session.scalars(select(Project.name).order_by(Project.name)))
         names = select(ProjectAsset.name).distinct().order_by(ProjectAsset.name)
         if project is not None:

@@ -24,7 +24,7 @@ class Violation:
 def check(desk: Desk, *, storage: bool = True) -> list[Violation]:
     """Every violation found; an empty list means the database and store are consistent."""
     found: list[Violation] = []
-    with desk.tx() as session:
+    with desk.read() as session:
         found += _selection(session)
         found += _as_is(session)
         found += _protected(session)

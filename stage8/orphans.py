@@ -91,7 +91,7 @@ def referenced_keys(session: Session, keys: Iterable[str] | None = None) -> set[
 
 
 def remove_unreferenced_objects(
-    desk: Desk, keys: Iterable[str], *, batch: int = REMOVE_BATCH
+    desk: Desk, keys: Iterable[str], *, batch: int | None = None
 ) -> Removal:
     """Remove the objects under `keys` that no image row names, in batches.
 
@@ -100,9 +100,10 @@ def remove_unreferenced_objects(
     before it stay done, and the rest is found again by `find_orphans`.
     """
     pending = sorted(set(keys))
+    size = batch or REMOVE_BATCH
     result = Removal()
-    for start in range(0, len(pending), batch):
-        chunk = pending[start : start + batch]
+    for start in range(0, len(pending), size):
+        chunk = pending[start : start + size]
         try:
             with desk.tx() as session:
                 lock_object_keys(session, chunk)
@@ -140,13 +141,13 @@ def find_orphans(
     during the listing is seen as referenced.
     """
     now = now or utcnow()
-    with desk.tx() as session:
+    with desk.read() as session:
         project_ids = list(session.scalars(select(Project.id).order_by(Project.id)))
     listed = [obj for pid in project_ids for obj in desk.store.list(f"project_{pid}/")]
     if not listed:
         return []
     cutoff = now - older_than
-    with desk.tx() as session:
+    with desk.read() as session:
         used = referenced_keys(session)
         purged = _recently_purged(session, cutoff - _CLOCK_SLACK)
     found: list[Orphan] = []

@@ -115,7 +115,7 @@ def plan_cleanup(
     now = now or utcnow()
     s = desk.settings
     retention_reason = f"trash retention of {s.trash_retention_days} days ended"
-    with desk.tx() as session:
+    with desk.read() as session:
         rows = attempt_rows(session)
         protection = load_protection(session)
         to_trash: list[PlannedAttempt] = []
@@ -252,12 +252,15 @@ def _trash_instance(
         protection=protection,
     )
     allowed = {r.id: why for r, why in decided}
+    going = [p for p in planned if p.attempt_id in allowed]
+    staying = {r.id for r in live} - {p.attempt_id for p in going}
+    if staying and instance.selected_attempt_id not in staying:
+        # Part of a deleted scene's plan is stale: the selection stays with what stays.
+        going = [p for p in going if p.attempt_id != instance.selected_attempt_id]
     done: list[int] = []
     now = utcnow()
-    for item in planned:
-        why = allowed.get(item.attempt_id)
-        if why is None:
-            continue
+    for item in going:
+        why = allowed[item.attempt_id]
         attempt = session.get(Attempt, item.attempt_id)
         before = decision_state(instance)
         attempt.trashed_at = now

@@ -170,7 +170,7 @@ def list_trash(desk: Desk, *, project_id: int | None = None) -> list[TrashedAtte
     conditions = [Attempt.trashed_at.is_not(None)]
     if project_id is not None:
         conditions.append(Scene.project_id == project_id)
-    with desk.tx() as session:
+    with desk.read() as session:
         rows = attempt_rows(session, *conditions)
         protection = load_protection(session, {r.image_id for r in rows})
     items = [

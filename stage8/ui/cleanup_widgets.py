@@ -108,7 +108,8 @@ def plan_metrics(plan: CleanupPlan) -> None:
     cols[3].metric("Space freed", format_bytes(plan.bytes_freed), help=f"{plan.bytes_freed:,} B")
     st.caption(
         f"Generation cost of these attempts: {format_usd(plan.cost_trashed)} going to the trash, "
-        f"{format_usd(plan.cost_purged)} purged."
+        f"{format_usd(plan.cost_purged)} purged. Plan made {plan.now:%Y-%m-%d %H:%M} UTC; "
+        "apply re-checks every attempt, so a stale plan never does more than it says."
     )
 
 
@@ -164,7 +165,7 @@ def apply_controls(plan: CleanupPlan, on_apply: Callable[[], None]) -> None:
         f"Type **{CONFIRM_WORD}** to confirm",
         key="cleanup_confirm",
         disabled=running or plan.empty,
-        placeholder=CONFIRM_WORD,
+        help="Typing the word makes sure the cleanup is meant; it cannot be undone once purged.",
     )
     ready = (typed or "").strip().lower() == CONFIRM_WORD
     st.button(

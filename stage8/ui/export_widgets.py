@@ -160,6 +160,9 @@ def figure(title: str, chart: alt.Chart | None, frame: pd.DataFrame, name: str) 
             )
 
 
+_FLAT = alt.Axis(labelAngle=0)  # scene and attempt numbers read better upright
+
+
 def _dollars(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
     return frame.assign(**{n: frame[n].astype(float) for n in names})
 
@@ -169,7 +172,7 @@ def cost_per_scene_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(_dollars(frame, "cost_usd"))
         .mark_bar()
         .encode(
-            x=alt.X("scene_number:O", title="Scene"),
+            x=alt.X("scene_number:O", title="Scene", axis=_FLAT),
             y=alt.Y("cost_usd:Q", title="Cost (USD)"),
             tooltip=["scene_number", "scene_title", "attempts", "cost_usd"],
         )
@@ -204,7 +207,7 @@ def never_selected_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("scene_number:O", title="Scene"),
+            x=alt.X("scene_number:O", title="Scene", axis=_FLAT),
             y=alt.Y("usd:Q", title="Cost (USD)", stack=True),
             color=alt.Color("part:N", title="Attempts"),
             tooltip=["scene_number", "part", "usd"],
@@ -218,7 +221,7 @@ def selected_numbers_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("attempt_number:O", title="Attempt number of the selected image"),
+            x=alt.X("attempt_number:O", title="Attempt number of the selected image", axis=_FLAT),
             y=alt.Y("instances:Q", title="Scene assets"),
             color=alt.Color("source:N", title="Source"),
             tooltip=["attempt_number", "source", "instances"],
@@ -243,7 +246,7 @@ def attempts_per_instance_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("attempts:O", title="Attempts made"),
+            x=alt.X("attempts:O", title="Attempts made", axis=_FLAT),
             y=alt.Y("instances:Q", title="Decided scene assets"),
             tooltip=["attempts", "instances"],
         )
@@ -261,7 +264,7 @@ def coverage_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("scene_number:O", title="Scene"),
+            x=alt.X("scene_number:O", title="Scene", axis=_FLAT),
             y=alt.Y("assets:Q", title="Scene assets", stack=True),
             color=alt.Color("state:N", title="Review"),
             tooltip=["scene_number", "state", "assets", "stale_reference"],

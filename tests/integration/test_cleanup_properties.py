@@ -51,8 +51,14 @@ STEP = st.one_of(
     st.tuples(st.just("delete_scene"), SCENE),
     st.tuples(st.just("restore_scene"), SCENE),
     st.tuples(st.just("cleanup"), st.sampled_from([0, 31])),
+    st.tuples(st.just("plan"), st.sampled_from([0, 31])),  # applied by a later "apply" step:
+    st.tuples(st.just("apply")),  # the steps in between make the plan stale
     st.tuples(st.just("purge"), SCENE, PICK),
 )
+
+
+SCENE_STEPS = {"upload", "generate", "select", "reference", "pin", "trash", "restore"}
+SCENE_STEPS |= {"use_master", "delete_scene", "restore_scene", "purge"}
 
 
 class Fresh:
@@ -132,7 +138,7 @@ def protected(desk: Desk) -> tuple[set[int], set[int]]:
 def run_step(desk: Desk, world: dict, step: tuple) -> None:
     kind, *args = step
     pid = world["project"]
-    iid = world["instances"].get((args[0], "Hero")) if args and kind != "cleanup" else None
+    iid = world["instances"].get((args[0], "Hero")) if kind in SCENE_STEPS else None
     scene_id = world["scenes"].get(args[0]) if iid else None
     with desk.tx() as s:
         deleted = scene_id is not None and s.get(Scene, scene_id).deleted_at is not None
@@ -177,9 +183,16 @@ def run_step(desk: Desk, world: dict, step: tuple) -> None:
             assert sorted(result.images_deleted) == [i.image_id for i in plan.images]
             assert result.bytes_freed == plan.bytes_freed
             assert result.skipped == []
+        elif kind == "plan":
+            world["pending"] = plan_cleanup(desk, now=utcnow() + timedelta(days=args[0]))
+        elif kind == "apply" and (plan := world.pop("pending", None)):
+            result = apply_cleanup(desk, plan, actor="p")
+            assert result.complete, result.errors
+            assert set(result.trashed) <= {p.attempt_id for p in plan.to_trash}
+            assert set(result.purged) <= {p.attempt_id for p in plan.to_purge}
     except Stage8Error:
         pass  # a refused action (e.g. trashing the selected attempt) changes nothing
-    if kind in ("cleanup", "purge"):
+    if kind in ("cleanup", "apply", "purge"):
         with desk.tx() as s:
             rows = dict(s.execute(select(Attempt.id, Attempt.trashed_at)).all())
         touched = {a for a in live_before if a not in rows or rows[a] is not None}
@@ -190,7 +203,7 @@ def run_step(desk: Desk, world: dict, step: tuple) -> None:
 
 
 @settings(
-    max_examples=15,
+    max_examples=20,
     deadline=None,
     database=None,
     # No shrinking: every example builds a database, and shrinking one failure would outlast

@@ -215,6 +215,19 @@ def test_deleted_scene_keeps_its_selection_while_a_protected_attempt_stays(desk,
     assert {a.id for a in live} == {pinned.id, selected.id} and check(desk) == []
 
 
+def test_stale_plan_of_a_deleted_scene_keeps_a_selection(desk, world):
+    kept = gen(desk, world, 2, 1, select=True)
+    back = gen(desk, world, 2, 2)
+    trash_attempt(desk, back.id, actor="t")
+    delete_scene(desk, world["scenes"][2], actor="t")
+    plan = plan_cleanup(desk)
+    assert [p.attempt_id for p in plan.to_trash] == [kept.id]
+    restore_attempt(desk, back.id, actor="t")  # live again, after the plan was made
+    result = apply_cleanup(desk, plan, actor="t")
+    assert result.trashed == [] and result.skipped == [kept.id]
+    assert check(desk) == []
+
+
 def test_stale_plan_is_rechecked_and_never_does_more(desk, world):
     first = [gen(desk, world, 1, seed, select=seed == 3) for seed in (1, 2, 3)]
     settings(desk, attempt_cap=1)
