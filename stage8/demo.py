@@ -170,7 +170,6 @@ def _add_demo_attempts(desk, project_id, instance_id, scene_number, name, kind, 
     from stage8.attempts import add_attempt, select_attempt
 
     asset_type, seed = kind
-    selected_id = None
     for i, code in enumerate(plan, start=1):
         base = _draw(asset_type, name, seed, scene_number * 10 + i)
         art = demo_art.draw_scene_variant(base, scene_number, i, code.rstrip("*"))
@@ -206,6 +205,5 @@ def _add_demo_attempts(desk, project_id, instance_id, scene_number, name, kind, 
             **fields,
         )
         if code.endswith("*"):
-            selected_id = change.attempt.id
-    if selected_id is not None:
-        select_attempt(desk, selected_id, actor=DEMO_ACTOR, reason="demo pick")
+            # Picked as soon as it exists, so a small attempt cap can never trash it first.
+            select_attempt(desk, change.attempt.id, actor=DEMO_ACTOR, reason="demo pick")
