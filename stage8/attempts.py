@@ -200,7 +200,7 @@ def _locked(session: Session, attempt_id: int) -> tuple[Attempt, SceneAssetInsta
     return _load_attempt(session, attempt_id), instance
 
 
-def _view(session: Session, attempt: Attempt) -> AttemptView:
+def view_of(session: Session, attempt: Attempt) -> AttemptView:
     session.flush()
     return attempt_views(session, [attempt.instance_id], attempt_ids=[attempt.id])[0]
 
@@ -215,7 +215,7 @@ def select_attempt(desk: Desk, attempt_id: int, *, actor: str, reason: str | Non
                 "restore it before selecting it."
             )
         if instance.selected_attempt_id == attempt.id:
-            return AttemptChange(_view(session, attempt), [], message="Already selected.")
+            return AttemptChange(view_of(session, attempt), [], message="Already selected.")
         before = decision_state(instance)
         move_selection(session, instance, attempt, human=True)
         record_event(
@@ -230,7 +230,7 @@ def select_attempt(desk: Desk, attempt_id: int, *, actor: str, reason: str | Non
             reason=reason,
         )
         return AttemptChange(
-            _view(session, attempt), [], message=f"Attempt #{attempt.attempt_number} selected."
+            view_of(session, attempt), [], message=f"Attempt #{attempt.attempt_number} selected."
         )
 
 
@@ -254,7 +254,7 @@ def set_pinned(desk: Desk, attempt_id: int, pinned: bool, *, actor: str) -> Atte
                 before={"pinned": not pinned},
                 after={"pinned": pinned},
             )
-        return _view(session, attempt)
+        return view_of(session, attempt)
 
 
 def trash_attempt(
@@ -284,7 +284,7 @@ def trash_attempt(
                 after={"trashed": True},
                 reason=reason,
             )
-        return _view(session, attempt)
+        return view_of(session, attempt)
 
 
 def restore_attempt(desk: Desk, attempt_id: int, *, actor: str) -> AttemptView:
@@ -307,7 +307,7 @@ def restore_attempt(desk: Desk, attempt_id: int, *, actor: str) -> AttemptView:
                 before={**before, "trashed": True},
                 after={**decision_state(instance), "trashed": False},
             )
-        return _view(session, attempt)
+        return view_of(session, attempt)
 
 
 def list_attempts(
@@ -365,54 +365,3 @@ def eviction_message(evicted: list[Attempt]) -> str:
         return ""
     numbers = ", ".join(f"#{a.attempt_number}" for a in evicted)
     return f"Moved attempt {numbers} to the trash to stay within the cap (restorable from Trash)."
-
-
-def decision_history(desk: Desk, instance_id: int, limit: int = 50):
-    """The instance's decision events, newest first."""
-    from stage8.events import instance_events
-
-    with desk.read() as session:
-        get_instance(session, instance_id)
-        return instance_events(session, instance_id, limit=limit)
-
-
-def revert_to(desk: Desk, event_id: int, *, actor: str) -> AttemptChange:
-    """Go back to the selection a past event made; the revert is itself a new event."""
-    from stage8.models import DecisionEvent
-
-    with desk.tx() as session:
-        event = session.get(DecisionEvent, event_id)
-        target = (event.after or {}).get("selected_attempt_id") if event else None
-        if event is None or event.instance_id is None or target is None:
-            raise NotFound(f"Event {event_id} did not record a selection to go back to.")
-        instance = get_instance(session, event.instance_id, for_update=True)
-        attempt = session.get(Attempt, target)
-        if attempt is None:
-            raise NotFound("That attempt has been purged; it can no longer be selected.")
-        if attempt.trashed_at is not None:
-            raise DecisionConflict(
-                f"Attempt #{attempt.attempt_number} is in the trash: restore it first."
-            )
-        if instance.selected_attempt_id == attempt.id:
-            return AttemptChange(_view(session, attempt), [], message="Already selected.")
-        before = decision_state(instance)
-        move_selection(session, instance, attempt, human=True)
-        if (event.after or {}).get("use_master_as_is") and attempt.source == "master_copy":
-            ref = effective_reference_image_id(session, instance)
-            instance.use_master_as_is = attempt.image_id == ref
-        record_event(
-            session,
-            project_id=project_id_of(session, instance),
-            kind="revert",
-            actor=actor,
-            instance_id=instance.id,
-            attempt_id=attempt.id,
-            before=before,
-            after=decision_state(instance),
-            reason=f"revert to the selection of event {event_id}",
-        )
-        return AttemptChange(
-            _view(session, attempt),
-            [],
-            message=f"Reverted: attempt #{attempt.attempt_number} is selected again.",
-        )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from stage8 import attempts as ledger
+from stage8 import history
 from stage8.attempt_views import AttemptView
 from stage8.board import AssetPanel, SceneBoard, load_panel
 from stage8.desk import Desk
@@ -243,5 +244,5 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
                 key=f"revert_{panel.instance_id}_{e.id}",
                 help=f"Select attempt #{numbers[target]} again",
                 on_click=_act,
-                args=(panel.instance_id, lambda e=e: ledger.revert_to(desk, e.id, actor=actor)),
+                args=(panel.instance_id, lambda e=e: history.revert_to(desk, e.id, actor=actor)),
             )
