@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,7 @@ from stage8.db_types import utcnow
 from stage8.desk import Desk
 from stage8.images import ImageLimits, ProcessedImage, process
 from stage8.models import Image
+from stage8.storage.base import ImageStore
 from stage8.storage.keys import content_addressed_key, thumb_key
 
 
@@ -31,6 +32,7 @@ class StagedImage:
     key: str
     thumb_key: str
     processed: ProcessedImage
+    store: ImageStore | None = field(default=None, compare=False, repr=False)
 
 
 def image_limits(desk: Desk) -> ImageLimits:
@@ -45,7 +47,9 @@ def stage_image(desk: Desk, project_id: int, processed: ProcessedImage) -> Stage
         desk.store.put(key, processed.data, processed.mime_type)
     if not desk.store.exists(small):
         desk.store.put(small, processed.thumb, "image/jpeg")
-    return StagedImage(project_id=project_id, key=key, thumb_key=small, processed=processed)
+    return StagedImage(
+        project_id=project_id, key=key, thumb_key=small, processed=processed, store=desk.store
+    )
 
 
 def stage_bytes(desk: Desk, project_id: int, data: bytes) -> StagedImage:
@@ -59,6 +63,7 @@ def image_row(session: Session, staged: StagedImage) -> Image:
     if existing is not None:
         return existing
     p = staged.processed
+    _ensure_objects(session, staged)
     row = Image(
         project_id=staged.project_id,
         storage_key=staged.key,
@@ -117,3 +122,18 @@ def remove_unreferenced(desk: Desk, keys: list[str]) -> None:
     # Best effort: whatever cannot be removed now is collected by the orphan sweep.
     with suppress(Exception):
         desk.store.remove([k for k in keys if k not in used])
+
+
+def _ensure_objects(session: Session, staged: StagedImage) -> None:
+    """Before a new row names the objects: hold their keys against a concurrent sweep or purge
+    and write them again if one removed them after staging (the same bytes, so harmless)."""
+    if staged.store is None:
+        return
+    from stage8.orphans import lock_object_keys
+
+    lock_object_keys(session, [staged.key, staged.thumb_key])
+    p = staged.processed
+    if not staged.store.exists(staged.key):
+        staged.store.put(staged.key, p.data, p.mime_type)
+    if not staged.store.exists(staged.thumb_key):
+        staged.store.put(staged.thumb_key, p.thumb, "image/jpeg")
