@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,26 +101,20 @@ def rows_or_rollback_objects(desk: Desk, staged: list[StagedImage]) -> Iterator[
 
 
 def remove_unreferenced(desk: Desk, keys: list[str]) -> None:
-    """Delete the objects under keys that no `images` row refers to (best effort)."""
+    """Delete the objects under keys that no `images` row refers to (best effort).
+
+    The keys are locked while checking and deleting, so a concurrent writer that is about to
+    name the same content-addressed object either sees it gone and writes it again, or has
+    committed its row first and the object is kept.
+    """
     if not keys:
         return
-    with desk.tx() as session:
-        used = set(
-            session.scalars(
-                select(Image.storage_key).where(
-                    or_(Image.storage_key.in_(keys), Image.thumb_key.in_(keys))
-                )
-            )
-        )
-        used |= set(
-            session.scalars(
-                select(Image.thumb_key).where(
-                    or_(Image.storage_key.in_(keys), Image.thumb_key.in_(keys))
-                )
-            )
-        )
+    from stage8.orphans import lock_object_keys, referenced_keys
+
     # Best effort: whatever cannot be removed now is collected by the orphan sweep.
-    with suppress(Exception):
+    with suppress(Exception), desk.tx() as session:
+        lock_object_keys(session, keys)
+        used = referenced_keys(session, keys)
         desk.store.remove([k for k in keys if k not in used])
 
 
