@@ -164,8 +164,72 @@ def delete_scene(desk: Desk, scene_id: int, *, actor: str) -> None:
     _set_scene_deleted(desk, scene_id, True, actor)
 
 
-def restore_scene(desk: Desk, scene_id: int, *, actor: str) -> None:
+def restore_scene(desk: Desk, scene_id: int, *, actor: str) -> int:
+    """Undo a scene's deletion: the scene comes back, and so do the attempts the cleanup moved
+    to the trash because it was deleted (unless already purged), with their selection.
+    Returns how many attempts came back."""
     _set_scene_deleted(desk, scene_id, False, actor)
+    with desk.tx() as session:
+        return _restore_scene_attempts(session, scene_id, actor)
+
+
+def _restore_scene_attempts(session, scene_id: int, actor: str) -> int:
+    from stage8.attempts import decision_state, move_selection
+    from stage8.models import Attempt, DecisionEvent
+
+    scene = session.get(Scene, scene_id)
+    reason = f"cleanup: scene {scene.scene_number} was deleted"
+    instances = list(
+        session.scalars(
+            select(SceneAssetInstance)
+            .where(SceneAssetInstance.scene_id == scene_id)
+            .order_by(SceneAssetInstance.id)
+            .with_for_update()
+        )
+    )
+    restored = 0
+    for instance in instances:
+        attempts = list(
+            session.scalars(
+                select(Attempt)
+                .where(Attempt.instance_id == instance.id, Attempt.trashed_reason == reason)
+                .order_by(Attempt.attempt_number)
+            )
+        )
+        if not attempts:
+            continue
+        before = decision_state(instance)
+        for attempt in attempts:
+            attempt.trashed_at = None
+            attempt.trashed_reason = None
+        if instance.selected_attempt_id is None:
+            # The selection the cleanup cleared, recorded in its event; else the newest.
+            befores = session.scalars(
+                select(DecisionEvent.before)
+                .where(
+                    DecisionEvent.instance_id == instance.id,
+                    DecisionEvent.kind == "cleanup",
+                )
+                .order_by(DecisionEvent.id.desc())
+            )
+            wanted = next(
+                (b["selected_attempt_id"] for b in befores if b and b.get("selected_attempt_id")),
+                None,
+            )
+            target = next((a for a in attempts if a.id == wanted), attempts[-1])
+            move_selection(session, instance, target, human=False)
+        restored += len(attempts)
+        record_event(
+            session,
+            project_id=scene.project_id,
+            kind="restore",
+            actor=actor,
+            instance_id=instance.id,
+            before=before,
+            after={**decision_state(instance), "restored": [a.id for a in attempts]},
+            reason=f"scene {scene.scene_number} was restored",
+        )
+    return restored
 
 
 def renumber_scene(desk: Desk, scene_id: int, new_number: int) -> None:

@@ -344,3 +344,16 @@ def test_orphan_sweep_removes_only_old_unreferenced_objects(desk, world):
     result = apply_cleanup(desk, plan, actor="t")
     assert result.orphans_removed == [young] and result.orphan_bytes == plan.orphan_bytes
     assert not desk.store.exists(young) and desk.store.exists(outside)
+
+
+def test_restoring_a_scene_brings_back_its_trashed_attempts_and_selection(desk, world):
+    attempts = [gen(desk, world, 2, seed, select=seed == 2) for seed in (1, 2, 3)]
+    iid = world["instances"][(2, "Hero")]
+    delete_scene(desk, world["scenes"][2], actor="t")
+    apply_cleanup(desk, plan_cleanup(desk), actor="t")
+    assert list_attempts(desk, iid) == []
+    assert restore_scene(desk, world["scenes"][2], actor="t") == 3
+    live = list_attempts(desk, iid)
+    assert {a.id for a in live} == {a.id for a in attempts}
+    assert [a.id for a in live if a.selected] == [attempts[1].id]
+    assert check(desk) == []
