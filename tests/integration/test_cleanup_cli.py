@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from stage8.attempts import list_attempts, trash_attempt
 from stage8.integrity import check
 from tests.builders import add_generated, project_with_scenes
-
-
-@pytest.fixture
-def run(desk, tmp_path):
-    base = {
-        "STAGE8_DATABASE_URL": desk.settings.database_url,
-        "STAGE8_STORAGE_PATH": str(desk.settings.storage_path),
-        "STAGE8_HOME": str(tmp_path / "home"),
-        "STAGE8_SECRETS_FILE": str(tmp_path / "none.toml"),
-        "PATH": "/usr/bin:/bin",
-        "USER": "cli-tester",
-    }
-
-    def call(*args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "stage8", *args],
-            env={**base, **env},
-            capture_output=True,
-            text=True,
-        )
-
-    return call
 
 
 @pytest.fixture

@@ -2,31 +2,10 @@
 
 import csv
 import json
-import subprocess
-import sys
 
 import pytest
 
 from stage8.demo import seed_demo
-
-
-@pytest.fixture
-def run(desk, tmp_path):
-    env = {
-        "STAGE8_DATABASE_URL": desk.settings.database_url,
-        "STAGE8_STORAGE_PATH": str(desk.settings.storage_path),
-        "STAGE8_HOME": str(tmp_path / "home"),
-        "STAGE8_SECRETS_FILE": str(tmp_path / "none.toml"),
-        "PATH": "/usr/bin:/bin",
-        "USER": "cli-tester",
-    }
-
-    def call(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "stage8", *args], env=env, capture_output=True, text=True
-        )
-
-    return call
 
 
 @pytest.fixture

@@ -6,42 +6,24 @@ import random
 import threading
 import time
 import traceback
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from stage8.attempts import list_attempts, restore_attempt, select_attempt
 from stage8.attempts import trash_attempt as trash
-from stage8.db import create_db_engine, make_session_factory
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
 from stage8.generation import queue_generation, run_job
 from stage8.integrity import check
-from stage8.models import Attempt, Base, GenerationJob
-from stage8.storage.local import LocalStore
+from stage8.models import Attempt, GenerationJob
 from stage8.use_master import set_use_master_as_is
 from tests.builders import add_generated, project_with_scenes
-from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 THREADS = 8
 SECONDS = 10.0
-
-
-@pytest.fixture
-def pg_desk(request, tmp_path) -> Iterator[Desk]:
-    """A desk on the session's PostgreSQL database only (never SQLite), emptied first."""
-    url = request.getfixturevalue("pg_database_url")
-    engine = create_db_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    desk = Desk(make_settings(tmp_path, url), engine, make_session_factory(engine))
-    desk.use_store(LocalStore(desk.settings.storage_path))
-    yield desk
-    engine.dispose()
 
 
 def _reviewer(desk: Desk, instances: list[int], n: int, until: float, log: dict) -> None:

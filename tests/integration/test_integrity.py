@@ -1,8 +1,5 @@
 """`check` holds after the demo on both databases and reports each broken invariant."""
 
-import subprocess
-import sys
-
 import pytest
 from sqlalchemy import text, update
 
@@ -132,21 +129,11 @@ def test_revert_restores_a_past_selection_as_a_new_event(desk, world):
         revert_to(desk, past.id, actor="y")
 
 
-def test_check_command_exit_codes(desk, world, tmp_path):
-    env = {
-        "STAGE8_DATABASE_URL": desk.settings.database_url,
-        "STAGE8_STORAGE_PATH": str(desk.settings.storage_path),
-        "STAGE8_HOME": str(tmp_path),
-        "PATH": "/usr/bin:/bin",
-    }
-    ok = subprocess.run(
-        [sys.executable, "-m", "stage8", "check"], env=env, capture_output=True, text=True
-    )
+def test_check_command_exit_codes(desk, world, run):
+    ok = run("check")
     assert ok.returncode == 0, ok.stderr
     with desk.tx() as s:
         s.execute(update(SceneAssetInstance).values(use_master_as_is=True))
-    bad = subprocess.run(
-        [sys.executable, "-m", "stage8", "check"], env=env, capture_output=True, text=True
-    )
+    bad = run("check")
     assert bad.returncode == 1
     assert "invariant 3" in bad.stdout

@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,17 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from stage8.attempts import list_attempts
-from stage8.db import create_db_engine, make_session_factory
-from stage8.desk import Desk
 from stage8.generation import queue_generation
 from stage8.integrity import check
 from stage8.jobs import claim_next, job_status, job_view
-from stage8.models import Base
 from stage8.providers import GeminiProvider, OfflineProvider
-from stage8.storage.local import LocalStore
 from stage8.worker import Worker, start_background_worker, stop_background_worker
 from tests.builders import project_with_scenes
-from tests.conftest import make_settings
 from tests.fakes.gemini_api import FakeGeminiAPI
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,20 +33,6 @@ def _wait_for(condition, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-@pytest.fixture
-def pg_desk(request, tmp_path) -> Iterator[Desk]:
-    """A desk on the session's PostgreSQL database only (never SQLite), emptied first."""
-    url = request.getfixturevalue("pg_database_url")
-    engine = create_db_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    desk = Desk(make_settings(tmp_path, url), engine, make_session_factory(engine))
-    desk.use_store(LocalStore(desk.settings.storage_path))
-    yield desk
-    engine.dispose()
 
 
 class CountingProvider:
