@@ -67,6 +67,7 @@ class AssetPanel:
     reference: ReferenceState | None
     history: list[EventView] = field(default_factory=list)  # newest first, at most HISTORY
     pending_jobs: int = 0  # generation jobs queued or running
+    failed_job_error: str | None = None  # the newest job failed after the newest attempt
 
     @property
     def selected(self) -> AttemptView | None:
@@ -115,6 +116,7 @@ def _panels(session, condition) -> list[AssetPanel]:
             .group_by(GenerationJob.instance_id)
         ).all()
     )
+    failures = _recent_failures(session, ids)
     return [
         AssetPanel(
             instance_id=inst.id,
@@ -131,9 +133,37 @@ def _panels(session, condition) -> list[AssetPanel]:
             reference=refs.get(inst.id),
             history=history.get(inst.id, []),
             pending_jobs=pending.get(inst.id, 0),
+            failed_job_error=_failure_shown(failures.get(inst.id), by_instance[inst.id]),
         )
         for inst, asset, key, thumb in rows
     ]
+
+
+def _recent_failures(session, ids: list[int]) -> dict[int, tuple]:
+    """The newest finished job of each instance, when it failed: (finished_at, error)."""
+    newest: dict[int, tuple] = {}
+    rows = session.execute(
+        select(
+            GenerationJob.instance_id,
+            GenerationJob.status,
+            GenerationJob.finished_at,
+            GenerationJob.last_error,
+        )
+        .where(GenerationJob.instance_id.in_(ids), GenerationJob.finished_at.is_not(None))
+        .order_by(GenerationJob.instance_id, GenerationJob.finished_at)
+    )
+    for instance_id, status, finished_at, error in rows:
+        newest[instance_id] = (status, finished_at, error)
+    return {i: (f, e) for i, (st, f, e) in newest.items() if st == "failed"}
+
+
+def _failure_shown(failure: tuple | None, attempts: list[AttemptView]) -> str | None:
+    if failure is None:
+        return None
+    finished_at, error = failure
+    if any(a.created_at > finished_at for a in attempts):
+        return None
+    return error or "the provider gave no reason"
 
 
 def load_panel(desk: Desk, instance_id: int) -> AssetPanel:

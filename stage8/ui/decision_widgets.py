@@ -9,6 +9,7 @@ import streamlit as st
 from stage8.board import AssetPanel
 from stage8.desk import Desk
 from stage8.ui.carousel import CarouselItem, carousel
+from stage8.ui.text import escape_markdown
 
 Act = Callable[..., None]
 
@@ -102,6 +103,11 @@ def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None
     )
     if panel.use_master_as_is:
         st.caption("Generation is off while this asset uses its reference as-is.")
+    if panel.failed_job_error and not panel.pending_jobs:
+        st.warning(
+            f"The last generation failed: {escape_markdown(panel.failed_job_error)}. "
+            "Nothing was changed; fix the cause and press Generate again."
+        )
     if panel.pending_jobs:
         _progress(desk, iid)
 

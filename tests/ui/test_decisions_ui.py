@@ -107,3 +107,37 @@ def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
     assert not at.exception
     assert any("GEMINI_API_KEY" in e.value for e in at.error)
     assert list_attempts(ui_desk, iid) == []
+
+
+def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
+    from stage8.db_types import utcnow
+    from stage8.models import GenerationJob
+    from tests.builders import add_generated
+
+    iid = _iid(ui_desk, 5, "Mara")
+    with ui_desk.tx() as s:
+        s.add(
+            GenerationJob(
+                instance_id=iid,
+                status="failed",
+                prompt="p",
+                provider="gemini",
+                last_error="Gemini refused the request: quota exceeded",
+                finished_at=utcnow(),
+                tries=3,
+                max_tries=3,
+                selection_version_at_queue=0,
+                seed=0,
+            )
+        )
+    at = app(scene=5).run()
+    assert any(
+        "last generation failed" in w.value and "quota exceeded" in w.value for w in at.warning
+    )
+    with ui_desk.read() as s:
+        from stage8.models import Scene
+
+        project_id = s.query(Scene.project_id).first()[0]
+    add_generated(ui_desk, iid, project_id, 99)
+    at = app(scene=5).run()
+    assert not any("last generation failed" in w.value for w in at.warning)
