@@ -9,7 +9,7 @@ from sqlalchemy import select
 from stage8.attempts import create_attempt, decision_state, move_selection, project_id_of
 from stage8.db_types import utcnow
 from stage8.desk import Desk
-from stage8.errors import DecisionConflict, Stage8Error
+from stage8.errors import DecisionConflict, NotFound, Stage8Error
 from stage8.events import record_event
 from stage8.lookup import get_instance
 from stage8.models import Attempt, SceneAssetInstance
@@ -131,15 +131,34 @@ def use_master_bulk(
     return results
 
 
-def unchanged_instance_ids(desk: Desk, scene_id: int) -> list[int]:
-    """Instances of the scene whose description and tags are the asset's own."""
-    with desk.tx() as session:
-        return list(
-            session.scalars(
-                select(SceneAssetInstance.id).where(
-                    SceneAssetInstance.scene_id == scene_id,
-                    SceneAssetInstance.description.is_(None),
-                    SceneAssetInstance.tags.is_(None),
-                )
-            )
-        )
+def scene_targets(
+    desk: Desk,
+    project_name: str | None,
+    scene_number: int,
+    *,
+    assets: list[str] | None = None,
+    unchanged: bool = False,
+) -> list[tuple[int, str]]:
+    """(instance id, asset name) of a scene's assets: the named ones, the unchanged ones, or
+    all of them (neither given), in asset-name order."""
+    from stage8.lookup import find_project, find_scene
+    from stage8.models import ProjectAsset
+
+    with desk.read() as session:
+        project = find_project(session, project_name)
+        scene = find_scene(session, project, scene_number)
+        rows = session.execute(
+            select(SceneAssetInstance, ProjectAsset.name)
+            .join(ProjectAsset, ProjectAsset.id == SceneAssetInstance.asset_id)
+            .where(SceneAssetInstance.scene_id == scene.id)
+            .order_by(ProjectAsset.name)
+        ).all()
+    by_name = {name: inst for inst, name in rows}
+    if assets:
+        missing = [n for n in assets if n not in by_name]
+        if missing:
+            raise NotFound(f"{missing[0]!r} does not appear in scene {scene_number}.")
+        return [(by_name[n].id, n) for n in assets]
+    if unchanged:
+        return [(i.id, n) for i, n in rows if i.description is None and i.tags is None]
+    return [(i.id, n) for i, n in rows]

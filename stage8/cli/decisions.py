@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
-from stage8.errors import Stage8Error
 
 
 def _reference(args: argparse.Namespace) -> int:
@@ -56,38 +55,14 @@ def _reference(args: argparse.Namespace) -> int:
 
 
 def _use_master(args: argparse.Namespace) -> int:
-    from stage8.lookup import find_asset, find_project, find_scene
-    from stage8.models import SceneAssetInstance
-    from stage8.use_master import use_master_bulk
+    from stage8.use_master import scene_targets, use_master_bulk
 
     d = desk()
-    with d.tx() as session:
-        project = find_project(session, args.project)
-        scene = find_scene(session, project, args.scene)
-        rows = session.execute(
-            SceneAssetInstance.__table__.select().where(SceneAssetInstance.scene_id == scene.id)
-        ).all()
-        by_asset = {r.asset_id: r.id for r in rows}
-        if args.all:
-            ids = list(by_asset.values())
-        elif args.unchanged:
-            ids = [r.id for r in rows if r.description is None and r.tags is None]
-        else:
-            ids = []
-            for name in args.asset:
-                asset = find_asset(session, project, name)
-                if asset.id not in by_asset:
-                    raise Stage8Error(f"{name!r} does not appear in scene {args.scene}.")
-                ids.append(by_asset[asset.id])
-        from stage8.models import ProjectAsset
-
-        names = dict(
-            session.query(SceneAssetInstance.id, ProjectAsset.name)
-            .join(ProjectAsset, ProjectAsset.id == SceneAssetInstance.asset_id)
-            .filter(SceneAssetInstance.scene_id == scene.id)
-            .all()
-        )
-    results = use_master_bulk(d, ids, on=not args.off, actor=actor(args))
+    targets = scene_targets(
+        d, args.project, args.scene, assets=args.asset, unchanged=args.unchanged
+    )
+    names = dict(targets)
+    results = use_master_bulk(d, list(names), on=not args.off, actor=actor(args))
     data = [
         {"asset": names[r.instance_id], "outcome": r.outcome, "message": r.message} for r in results
     ]

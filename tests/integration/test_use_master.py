@@ -9,7 +9,7 @@ from stage8.errors import DecisionConflict
 from stage8.integrity import check
 from stage8.models import Attempt, Image
 from stage8.reference_choice import use_reference
-from stage8.use_master import set_use_master_as_is, unchanged_instance_ids, use_master_bulk
+from stage8.use_master import scene_targets, set_use_master_as_is, use_master_bulk
 from tests.builders import add_generated, png, project_with_scenes
 
 
@@ -31,7 +31,8 @@ def test_unchanged_instances_start_as_is_with_the_reference_selected(desk):
     sel = _selected(desk, iid)
     assert sel.source == "master_copy"
     assert list_attempts(desk, changed) == []
-    assert unchanged_instance_ids(desk, sid) == [iid]
+    assert scene_targets(desk, None, 1, unchanged=True) == [(iid, "Hero")]
+    assert [n for _, n in scene_targets(desk, None, 1)] == ["Cup", "Hero"]
     assert check(desk) == []
 
 
