@@ -21,6 +21,7 @@ from stage8.images import (
     process,
     thumbnail,
 )
+from tests.upload_corpus import STORED_AS
 
 LIMITS = ImageLimits()
 
@@ -272,18 +273,7 @@ def test_one_short_edge_is_enough_to_refuse() -> None:
 
 # Orientation ----------------------------------------------------------------------------------
 
-# The transpose that turns an upright picture into what a camera stores with each orientation
-# tag: the inverse of the transpose a viewer applies.
-STORED_AS = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
+# How a camera stores an upright picture for each orientation tag: tests.upload_corpus.
 RED, GREEN = (230, 20, 20), (20, 200, 20)
 
 
