@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from stage8 import analytics
 from stage8.errors import Stage8Error
-from stage8.export import filter_choices
+from stage8.reads import analytics
+from stage8.reads.export.stream import filter_choices
 from stage8.ui import export_widgets as w
 from stage8.ui.session import get_desk, show_error
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from stage8.errors import Stage8Error
-from stage8.export import PREVIEW_ROWS, count_rows, preview
+from stage8.reads.export.stream import PREVIEW_ROWS, count_rows, preview
 from stage8.ui.export_widgets import download_buttons, export_filters, table_picker
 from stage8.ui.session import get_desk, show_error
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from stage8.board import project_overview
+from stage8.reads.board import project_overview
 from stage8.ui.session import get_desk
 
 st.title("Stage 8 Review Desk")

@@ -3,8 +3,8 @@ the background with progress."""
 
 import streamlit as st
 
+from stage8.cleanup.apply import apply_cleanup
 from stage8.errors import Stage8Error
-from stage8.retention import apply_cleanup
 from stage8.ui import cleanup_widgets as w
 from stage8.ui.session import current_actor, get_desk, show_error
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from stage8.attempts import restore_attempt
+from stage8.cleanup.apply import purge_now
+from stage8.cleanup.trash import list_trash
+from stage8.decisions.attempts import restore_attempt
 from stage8.errors import Stage8Error
-from stage8.retention import purge_now
-from stage8.trash import list_trash
 from stage8.ui import cleanup_widgets as w
 from stage8.ui.session import current_actor, get_desk, show_error
 

@@ -8,7 +8,7 @@ benchmark creates its own database beside it, fills it with INSERT ... SELECT ge
 
 Measured side by side in one run, each in a fresh subprocess writing a file:
 
-- parquet:  `stage8.export.export_table(..., "parquet")` (server-side cursor, chunks),
+- parquet:  `stage8.reads.export.stream.export_table(..., "parquet")` (server-side cursor, chunks),
 - csv:      the same to CSV,
 - copy:     `COPY (<the same SELECT>) TO STDOUT (FORMAT csv, HEADER)` through psycopg, the
             floor: the server formats the rows and Python only moves bytes.
@@ -33,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("parquet", "csv", "copy")
-CHUNK = 5000  # stage8.export.CHUNK, not imported here: the parent must not load the desk
+# stage8.reads.export.stream.CHUNK, not imported here: the parent must not load the desk
+CHUNK = 5000
 SCENES, ASSETS = 50, 200  # 10,000 instances; attempts are spread evenly over them
 
 
@@ -50,7 +51,7 @@ def generate(url: str, rows: int) -> float:
     """Fill the database with `rows` attempts; returns the seconds it took."""
     from sqlalchemy import text
 
-    from stage8.db import create_db_engine, migrate
+    from stage8.db.engine import create_db_engine, migrate
 
     engine = create_db_engine(url)
     migrate(engine)
@@ -94,13 +95,13 @@ def generate(url: str, rows: int) -> float:
 
 def child(method: str, url: str, out: Path, chunk: int) -> None:
     """Run one export in this process and print its JSON figures."""
-    from stage8.export import export_table, statement
+    from stage8.reads.export.stream import export_table, statement
 
     if method == "copy":
         import psycopg
         from sqlalchemy.dialects import postgresql
     else:
-        from stage8.db import create_db_engine, make_session_factory
+        from stage8.db.engine import create_db_engine, make_session_factory
         from stage8.desk import Desk
         from tests.conftest import make_settings
     after_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

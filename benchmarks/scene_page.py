@@ -32,8 +32,8 @@ def main() -> None:
     from sqlalchemy import event
     from streamlit.testing.v1 import AppTest
 
-    from stage8.bulk_fixtures import build_scene
     from stage8.ui.session import _open
+    from tests.bulk_fixtures import build_scene
 
     desk = _open()
     sizes = {"10x8": (10, 8), "50x8": (50, 8)}

@@ -6,7 +6,7 @@ Generates a 24-megapixel JPEG (6000 × 4000, with an EXIF orientation tag as pho
 12-megapixel PNG, then measures, side by side in one run, the time and peak memory to turn each
 into a stored image of at most 2048 pixels with:
 
-- desk:   `stage8.images.process` (validation, draft-mode JPEG decoding, upright, sRGB,
+- desk:   `stage8.images.pipeline.process` (validation, draft-mode JPEG decoding, upright, sRGB,
           LANCZOS, JPEG/WebP encoding, plus the JPEG thumbnail),
 - naive:  Pillow open, full load, LANCZOS resize to 2048, save as JPEG,
 - vips:   `pyvips.Image.thumbnail_buffer` (shrink-on-load) and a JPEG save, with libvips'
@@ -82,7 +82,7 @@ def make_inputs(folder: Path) -> dict[str, Path]:
 
 
 def _desk(data: bytes) -> bytes:
-    from stage8.images import process
+    from stage8.images.pipeline import process
 
     return process(data).data
 
@@ -111,7 +111,7 @@ def _vips(data: bytes) -> bytes:
 def _prepare(method: str) -> object:
     if method == "desk":
         sys.path.insert(0, str(ROOT))
-        import stage8.images  # noqa: F401
+        import stage8.images.pipeline  # noqa: F401
 
         return _desk
     if method == "naive":

@@ -89,7 +89,7 @@ class Settings:
 
 
 def default_database_url(home: Path) -> str:
-    return f"sqlite:///{(home / 'stage8.db').resolve()}"
+    return f"sqlite:///{(home / 'stage8.db.engine').resolve()}"
 
 
 def load_settings() -> Settings:

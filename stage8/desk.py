@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from stage8.config import Settings, load_settings
-from stage8.db import create_db_engine, make_session_factory, migrate, transaction
+from stage8.db.engine import create_db_engine, make_session_factory, migrate, transaction
 
 if TYPE_CHECKING:
     from stage8.providers.base import ImageProvider

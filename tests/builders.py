@@ -8,10 +8,10 @@ from decimal import Decimal
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from stage8.attempts import add_attempt
-from stage8.catalog import add_asset, add_instance, add_scene, create_project
+from stage8.decisions.attempts import add_attempt
 from stage8.desk import Desk
-from stage8.ingest import image_row, stage_bytes
+from stage8.images.ingest import image_row, stage_bytes
+from stage8.projects import add_asset, add_instance, add_scene, create_project
 
 
 def png(seed: int, size: tuple[int, int] = (96, 80)) -> bytes:

@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from stage8.config import Settings
-from stage8.db import create_db_engine, make_session_factory, migrate
+from stage8.db.engine import create_db_engine, make_session_factory, migrate
+from stage8.db.models import Base
 from stage8.desk import Desk
-from stage8.models import Base
 from stage8.storage.local import LocalStore
 
 PG_ENV = "STAGE8_TEST_DATABASE_URL"
@@ -92,7 +92,7 @@ def db_kind(request) -> str:
 def database_url(db_kind, tmp_path, request) -> str:
     if db_kind == "sqlite":
         template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "stage8.db"
+        path = tmp_path / "stage8.db.engine"
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database_url")

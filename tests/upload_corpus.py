@@ -29,7 +29,7 @@ RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 200, 30), (30, 30, 220), (230, 22
 # Points of the upright picture (fractions of width and height) and the colour expected there.
 QUADRANTS = ((0.25, 0.25, RED), (0.75, 0.25, GREEN), (0.25, 0.75, BLUE), (0.75, 0.75, YELLOW))
 # How a camera stores an upright picture for each EXIF orientation (the inverse of the
-# transpose a viewer applies), written out here independently of stage8.images.
+# transpose a viewer applies), written out here independently of stage8.images.pipeline.
 STORED_AS = {
     1: None,
     2: Image.Transpose.FLIP_LEFT_RIGHT,

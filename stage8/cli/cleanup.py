@@ -9,7 +9,7 @@ from stage8.cli.core import actor, add_verb, desk, print_json
 
 
 def _plan_lines(plan) -> list[str]:
-    from stage8.cleanup_plan import format_bytes, format_usd
+    from stage8.cleanup.plan import format_bytes, format_usd
 
     age = f"unselected kept {plan.max_age_days} days" if plan.max_age_days else "no age limit"
     lines = [
@@ -44,7 +44,7 @@ def _plan_lines(plan) -> list[str]:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from stage8.retention import apply_cleanup, plan_cleanup
+    from stage8.cleanup.apply import apply_cleanup, plan_cleanup
 
     d = desk()
     plan = plan_cleanup(d)
@@ -75,10 +75,10 @@ def _say(args: argparse.Namespace, data: object, message: str) -> None:
 
 
 def _trash(args: argparse.Namespace) -> int:
-    from stage8.attempts import restore_attempt
-    from stage8.cleanup_plan import format_bytes
-    from stage8.retention import purge_expired, purge_now
-    from stage8.trash import list_trash
+    from stage8.cleanup.apply import purge_expired, purge_now
+    from stage8.cleanup.plan import format_bytes
+    from stage8.cleanup.trash import list_trash
+    from stage8.decisions.attempts import restore_attempt
 
     d = desk()
     if args.restore is not None:

@@ -25,14 +25,14 @@ def desk():
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from stage8.db import current_revision
+    from stage8.db.engine import current_revision
 
     print(f"Database is at schema revision {current_revision(desk().engine)}.")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from stage8.demo import seed_demo
+    from stage8.demo.seed import seed_demo
 
     result = seed_demo(desk())
     state = "Created" if result.created else "Already present:"
@@ -44,7 +44,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _scenes(args: argparse.Namespace) -> int:
-    from stage8.board import project_overview
+    from stage8.reads.board import project_overview
 
     projects = project_overview(desk())
     if args.project:
@@ -83,14 +83,14 @@ def _scenes(args: argparse.Namespace) -> int:
 
 
 def instance_id(args: argparse.Namespace) -> int:
-    from stage8.lookup import find_instance
+    from stage8.db.finders import find_instance
 
     with desk().tx() as session:
         return find_instance(session, args.project, args.scene, args.asset).id
 
 
 def _attempts(args: argparse.Namespace) -> int:
-    from stage8.attempts import list_attempts
+    from stage8.decisions.attempts import list_attempts
 
     views = list_attempts(desk(), instance_id(args), include_trashed=args.include_trashed)
     if args.json:
@@ -113,7 +113,7 @@ def _attempts(args: argparse.Namespace) -> int:
 
 
 def _select(args: argparse.Namespace) -> int:
-    from stage8.attempts import select_attempt
+    from stage8.decisions.attempts import select_attempt
 
     change = select_attempt(desk(), args.attempt, actor=actor(args), reason=args.reason)
     print(change.message)
@@ -121,7 +121,7 @@ def _select(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from stage8.integrity import check
+    from stage8.reads.integrity import check
 
     violations = check(desk())
     if args.json:

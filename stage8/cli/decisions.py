@@ -8,9 +8,9 @@ from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
 
 
 def _reference(args: argparse.Namespace) -> int:
-    from stage8.lookup import find_instance
-    from stage8.reference_choice import use_reference
-    from stage8.references import reference_state
+    from stage8.db.finders import find_instance
+    from stage8.decisions.reference_choice import use_reference
+    from stage8.decisions.references import reference_state
 
     d = desk()
     with d.tx() as session:
@@ -55,7 +55,7 @@ def _reference(args: argparse.Namespace) -> int:
 
 
 def _use_master(args: argparse.Namespace) -> int:
-    from stage8.use_master import scene_targets, use_master_bulk
+    from stage8.decisions.use_master import scene_targets, use_master_bulk
 
     d = desk()
     targets = scene_targets(

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES
 from stage8.errors import Stage8Error
-from stage8.models import ASSET_TYPES, ATTEMPT_SOURCES
 
 
 def _when(text: str) -> date | datetime:
@@ -42,7 +42,7 @@ def _format_of(args: argparse.Namespace) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     from stage8.desk import open_desk
-    from stage8.export import FORMATS, ExportFilters, export_table
+    from stage8.reads.export.stream import FORMATS, ExportFilters, export_table
 
     fmt = _format_of(args)
     if fmt not in FORMATS:

@@ -12,10 +12,10 @@ from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from stage8.attempts import list_attempts
-    from stage8.generation import estimate_cost, queue_generation
-    from stage8.lookup import find_instance
-    from stage8.worker import run_until_done
+    from stage8.db.finders import find_instance
+    from stage8.decisions.attempts import list_attempts
+    from stage8.generation.run import estimate_cost, queue_generation
+    from stage8.generation.worker import run_until_done
 
     d = desk()
     with d.tx() as session:
@@ -26,7 +26,7 @@ def _generate(args: argparse.Namespace) -> int:
     where = f"{args.asset} in scene {args.scene}"
     if not args.wait:
         if args.json:
-            from stage8.jobs import job_status
+            from stage8.generation.jobs import job_status
 
             print_json([v.as_json() for v in job_status(d, job_ids)])
             return 0
@@ -67,7 +67,7 @@ def _ids(ids: list[int]) -> str:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from stage8.worker import Worker
+    from stage8.generation.worker import Worker
 
     worker = Worker(desk(), poll_interval=args.poll)
     # Configured after opening the desk, so migration chatter stays out of the job log.

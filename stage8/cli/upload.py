@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
 
 if TYPE_CHECKING:
-    from stage8.attempt_views import AttemptView
-    from stage8.uploads import UploadReport
+    from stage8.decisions.uploads import UploadReport
+    from stage8.decisions.views import AttemptView
 
 
 def _upload(args: argparse.Namespace) -> int:
-    from stage8.lookup import find_instance
-    from stage8.uploads import upload_images
+    from stage8.db.finders import find_instance
+    from stage8.decisions.uploads import upload_images
 
     files: list[tuple[str, bytes]] = []
     for path in args.files:

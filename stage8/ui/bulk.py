@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stage8.board import SceneBoard
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.reads.board import SceneBoard
 from stage8.ui.session import current_actor, ensure_worker
 
 
@@ -36,7 +36,7 @@ def bulk_actions(desk: Desk, board: SceneBoard) -> None:
 
 
 def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: SceneBoard) -> None:
-    from stage8.generation import estimate_cost, queue_bulk
+    from stage8.generation.run import estimate_cost, queue_bulk
 
     as_is = {p.instance_id for p in board.panels if p.use_master_as_is}
     runnable = [i for i in ids if i not in as_is]
@@ -82,7 +82,7 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
 
 
 def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str]) -> None:
-    from stage8.use_master import use_master_bulk
+    from stage8.decisions.use_master import use_master_bulk
 
     def run() -> None:
         results = use_master_bulk(desk, ids, actor=current_actor())
@@ -112,7 +112,7 @@ def _safe(fn) -> None:
 
 @st.fragment(run_every=2)
 def _bulk_progress(desk: Desk) -> None:
-    from stage8.jobs import job_status
+    from stage8.generation.jobs import job_status
 
     job_ids = st.session_state.get("bulk_jobs") or []
     views = job_status(desk, job_ids)

@@ -18,18 +18,18 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from stage8.attempt_views import SOURCE_LABELS
-from stage8.cleanup_plan import (
+from stage8.cleanup.plan import (
     CleanupPlan,
     CleanupProgress,
     CleanupResult,
     format_bytes,
     format_usd,
 )
-from stage8.db_types import utcnow
+from stage8.cleanup.trash import TrashedAttempt
+from stage8.db.column_types import utcnow
+from stage8.decisions.views import SOURCE_LABELS
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.trash import TrashedAttempt
 from stage8.ui.media import show_image
 
 log = logging.getLogger(__name__)
@@ -293,7 +293,7 @@ def guarded(action: Callable[[], str]) -> None:
 
 def make_plan(desk: Desk) -> CleanupPlan:
     """This session's plan, made once and kept until refreshed or spent by an apply."""
-    from stage8.retention import plan_cleanup
+    from stage8.cleanup.apply import plan_cleanup
 
     plan = st.session_state.get(PLAN_KEY)
     if plan is None:

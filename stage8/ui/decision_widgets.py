@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from stage8.board import AssetPanel
 from stage8.desk import Desk
+from stage8.reads.board import AssetPanel
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.text import escape_markdown
 
@@ -16,7 +16,7 @@ Act = Callable[..., None]
 
 def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
     """The chain (Master, Scene 1, …), the effective mark, stale warning, Use this reference."""
-    from stage8.reference_choice import use_reference
+    from stage8.decisions.reference_choice import use_reference
 
     ref = panel.reference
     iid = panel.instance_id
@@ -71,7 +71,7 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
 
 
 def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
-    from stage8.use_master import set_use_master_as_is
+    from stage8.decisions.use_master import set_use_master_as_is
 
     iid = panel.instance_id
     key = f"as_is_{iid}"
@@ -90,7 +90,7 @@ def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
 
 
 def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
-    from stage8.generation import queue_generation
+    from stage8.generation.run import queue_generation
 
     iid = panel.instance_id
     st.button(
@@ -126,7 +126,7 @@ def _queued(job_ids: list[int]) -> _Queued:
 
 @st.fragment(run_every=2)
 def _progress(desk: Desk, instance_id: int) -> None:
-    from stage8.board import pending_jobs
+    from stage8.reads.board import pending_jobs
 
     pending = pending_jobs(desk, instance_id)
     if pending:

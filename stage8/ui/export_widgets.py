@@ -11,12 +11,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stage8.attempt_views import SOURCE_LABELS
+from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES
+from stage8.decisions.views import SOURCE_LABELS
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.export import WHATS, ExportFilters, export_bytes, filter_choices
-from stage8.export_formats import FORMAT_LABELS, MIME_TYPES, now_stamp
-from stage8.models import ASSET_TYPES, ATTEMPT_SOURCES
+from stage8.reads.export.formats import FORMAT_LABELS, MIME_TYPES, now_stamp
+from stage8.reads.export.stream import WHATS, ExportFilters, export_bytes, filter_choices
 
 TABLE_LABELS = {"attempts": "Attempts", "instances": "Instances", "events": "Decision events"}
 DATE_LABELS = {

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from stage8 import attempts as ledger
-from stage8 import history
-from stage8.attempt_views import AttemptView
-from stage8.board import AssetPanel, SceneBoard, load_panel
+from stage8.decisions import attempts as ledger
+from stage8.decisions import revert as history
+from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.reads.board import AssetPanel, SceneBoard, load_panel
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel

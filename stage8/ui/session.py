@@ -17,8 +17,8 @@ from stage8.errors import Stage8Error
 def _open() -> Desk:
     desk = open_desk(load_settings())
     if desk.settings.is_default_database:
-        from stage8.demo import demo_exists, seed_demo
-        from stage8.models import Project
+        from stage8.db.models import Project
+        from stage8.demo.seed import demo_exists, seed_demo
 
         with desk.tx() as session:
             empty = session.query(Project.id).first() is None
@@ -63,7 +63,7 @@ def show_error(exc: Stage8Error) -> None:
 def ensure_worker() -> None:
     """Start this server process's background generation worker (once); jobs then finish even
     when the reviewer clicks elsewhere, since they run off the script thread."""
-    from stage8.worker import start_background_worker
+    from stage8.generation.worker import start_background_worker
 
     if os.environ.get("STAGE8_APP_WORKER", "1") != "0":
         start_background_worker(get_desk())

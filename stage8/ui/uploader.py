@@ -1,6 +1,6 @@
 """The upload widget of an asset panel: choose image files, say which becomes selected, upload.
 
-Files are accepted by content (`stage8.uploads`), so the uploader takes any file type. The
+Files are accepted by content (`stage8.decisions.uploads`), so the uploader takes any file type. The
 upload runs in the button's callback, before the panel reruns, so the rerun already shows the
 new attempts; the uploader then gets a new key, which empties it, so a later rerun cannot send
 the same files again.
@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from stage8.decisions.uploads import UploadReport, display_filename, upload_images
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.ui.text import escape_markdown
-from stage8.uploads import UploadReport, display_filename, upload_images
 
 NO_SELECTION = "none"
 _STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from stage8.db import create_db_engine, make_session_factory
+from stage8.db.engine import create_db_engine, make_session_factory
 from stage8.desk import Desk
 from stage8.storage.local import LocalStore
 from tests.conftest import _truncate_all, make_settings

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from stage8.attempts import (
+from stage8.db.models import Attempt, DecisionEvent
+from stage8.decisions.attempts import (
     add_attempt,
     list_attempts,
     restore_attempt,
@@ -13,10 +14,9 @@ from stage8.attempts import (
     set_pinned,
     trash_attempt,
 )
+from stage8.decisions.events import instance_events
 from stage8.errors import DecisionConflict, NotFound
-from stage8.events import instance_events
-from stage8.integrity import check
-from stage8.models import Attempt, DecisionEvent
+from stage8.reads.integrity import check
 from tests.builders import add_generated, project_with_scenes, stored_image
 
 
@@ -61,7 +61,7 @@ def test_select_is_atomic_with_its_event(desk, world, monkeypatch):
     iid = _hero(world)
     a = add_generated(desk, iid, world["project"], 1).attempt.id
     b = add_generated(desk, iid, world["project"], 2).attempt.id
-    import stage8.attempts as mod
+    import stage8.decisions.attempts as mod
 
     def broken(*args, **kwargs):
         raise RuntimeError("event store down")
@@ -76,7 +76,7 @@ def test_selecting_across_instances_is_impossible(desk, world):
     hero_attempt = add_generated(desk, _hero(world), world["project"], 1).attempt.id
     from sqlalchemy.exc import IntegrityError
 
-    from stage8.models import SceneAssetInstance
+    from stage8.db.models import SceneAssetInstance
 
     with pytest.raises(IntegrityError), desk.tx() as s:
         villain = s.get(SceneAssetInstance, world["instances"][(1, "Villain")])
@@ -142,7 +142,7 @@ def test_cap_is_a_setting(desk, world):
 def test_cap_spares_images_used_as_reference_elsewhere(desk, world):
     from dataclasses import replace
 
-    from stage8.models import SceneAssetInstance
+    from stage8.db.models import SceneAssetInstance
 
     desk.settings = replace(desk.settings, attempt_cap=2)
     iid = _hero(world)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from stage8.attempts import list_attempts, trash_attempt
-from stage8.integrity import check
+from stage8.decisions.attempts import list_attempts, trash_attempt
+from stage8.reads.integrity import check
 from tests.builders import add_generated, project_with_scenes
 
 

@@ -14,21 +14,21 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-import stage8.orphans
-import stage8.retention
-import stage8.uploads
-from stage8.attempts import select_attempt, set_pinned, trash_attempt
-from stage8.catalog import delete_scene
-from stage8.db_types import utcnow
+import stage8.cleanup.apply
+import stage8.cleanup.orphans
+import stage8.decisions.uploads
+from stage8.cleanup.apply import apply_cleanup, plan_cleanup
+from stage8.cleanup.orphans import referenced_keys, sweep_orphans
+from stage8.db.column_types import utcnow
+from stage8.db.models import Attempt
+from stage8.decisions.attempts import select_attempt, set_pinned, trash_attempt
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.uploads import upload_images
 from stage8.desk import Desk
 from stage8.errors import StorageError
-from stage8.integrity import check
-from stage8.models import Attempt
-from stage8.orphans import referenced_keys, sweep_orphans
-from stage8.reference_choice import use_reference
-from stage8.retention import apply_cleanup, plan_cleanup
+from stage8.projects import delete_scene
+from stage8.reads.integrity import check
 from stage8.storage.base import StoredObject
-from stage8.uploads import upload_images
 from tests.builders import add_generated, png, project_with_scenes
 from tests.integration.test_cleanup_properties import Fresh, protected
 from tests.integration.test_retention import share, stored_image
@@ -152,7 +152,7 @@ def count_removes(fresh: Fresh, monkeypatch) -> int:
 
 
 def test_storage_fails_at_each_remove_of_apply_then_rerun_finishes(fresh, monkeypatch):
-    monkeypatch.setattr(stage8.orphans, "REMOVE_BATCH", 1)  # one object per storage call
+    monkeypatch.setattr(stage8.cleanup.orphans, "REMOVE_BATCH", 1)  # one object per storage call
     removes = count_removes(fresh, monkeypatch)
     assert removes >= 6
     redone = 0
@@ -195,7 +195,7 @@ def test_listing_fails_while_planning_and_nothing_changes(desk):
 def test_a_failing_purge_transaction_is_finished_by_the_next_run(desk, monkeypatch):
     messy_world(desk)
     live, held = protected(desk)
-    real = stage8.retention.purge_rows
+    real = stage8.cleanup.apply.purge_rows
     calls = Counter()
 
     def flaky(session, rows, **kwargs):
@@ -204,7 +204,7 @@ def test_a_failing_purge_transaction_is_finished_by_the_next_run(desk, monkeypat
             raise OperationalError("DELETE", {}, Exception("injected: connection lost"))
         return real(session, rows, **kwargs)
 
-    monkeypatch.setattr(stage8.retention, "purge_rows", flaky)
+    monkeypatch.setattr(stage8.cleanup.apply, "purge_rows", flaky)
     plan = plan_cleanup(desk, now=utcnow() + LATER)
     result = apply_cleanup(desk, plan, actor="t")
     assert not result.complete and len(result.purged) < len(plan.to_purge)
@@ -233,7 +233,7 @@ def test_upload_faults_leave_no_dangling_row_and_no_orphan_after_the_sweep(
         def broken(*args, **kwargs):
             raise OperationalError("INSERT", {}, Exception("injected: rows failed"))
 
-        monkeypatch.setattr(stage8.uploads, "_write_rows", broken)
+        monkeypatch.setattr(stage8.decisions.uploads, "_write_rows", broken)
     else:
         store.fail(fault, nth)
     with pytest.raises((StorageError, OperationalError)):

@@ -1,8 +1,8 @@
 """Random sequences of reviewer actions and cleanups, on SQLite and PostgreSQL.
 
 After every step `check` holds; a cleanup or purge never touches a protected attempt (judged by
-`stage8.protection.protected_image_ids`, independently of the cleanup's own rules); and apply
-does exactly what its plan said, since nothing else runs meanwhile.
+`stage8.decisions.protection.protected_image_ids`, independently of the cleanup's own rules); and
+apply does exactly what its plan said, since nothing else runs meanwhile.
 """
 
 from __future__ import annotations
@@ -17,20 +17,20 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from stage8 import attempts as ledger
-from stage8.catalog import delete_scene, restore_scene
-from stage8.db import create_db_engine, make_session_factory
-from stage8.db_types import utcnow
+from stage8.cleanup.apply import apply_cleanup, plan_cleanup, purge_now
+from stage8.cleanup.trash import load_protection
+from stage8.db.column_types import utcnow
+from stage8.db.engine import create_db_engine, make_session_factory
+from stage8.db.models import Attempt, Scene, SceneAssetInstance
+from stage8.decisions import attempts as ledger
+from stage8.decisions.protection import protected_image_ids
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.integrity import check
-from stage8.models import Attempt, Scene, SceneAssetInstance
-from stage8.protection import protected_image_ids
-from stage8.reference_choice import use_reference
-from stage8.retention import apply_cleanup, plan_cleanup, purge_now
+from stage8.projects import delete_scene, restore_scene
+from stage8.reads.integrity import check
 from stage8.storage.local import LocalStore
-from stage8.trash import load_protection
-from stage8.use_master import set_use_master_as_is
 from tests.builders import add_generated, project_with_scenes, stored_image
 from tests.conftest import _truncate_all, make_settings
 
@@ -71,8 +71,8 @@ class Fresh:
         root = self.tmp_path / uuid.uuid4().hex[:8]
         if self.db_kind == "sqlite":
             root.mkdir()
-            shutil.copy(self.request.getfixturevalue("sqlite_template"), root / "stage8.db")
-            url = f"sqlite:///{root / 'stage8.db'}"
+            shutil.copy(self.request.getfixturevalue("sqlite_template"), root / "stage8.db.engine")
+            url = f"sqlite:///{root / 'stage8.db.engine'}"
         else:
             url = self.request.getfixturevalue("pg_database_url")
         engine = create_db_engine(url)

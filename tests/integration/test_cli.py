@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from stage8.demo import seed_demo
+from stage8.demo.seed import seed_demo
 
 
 @pytest.fixture

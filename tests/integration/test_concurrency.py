@@ -10,14 +10,14 @@ import traceback
 import pytest
 from sqlalchemy import func, select
 
-from stage8.attempts import list_attempts, restore_attempt, select_attempt
-from stage8.attempts import trash_attempt as trash
+from stage8.db.models import Attempt, GenerationJob
+from stage8.decisions.attempts import list_attempts, restore_attempt, select_attempt
+from stage8.decisions.attempts import trash_attempt as trash
+from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
-from stage8.generation import queue_generation, run_job
-from stage8.integrity import check
-from stage8.models import Attempt, GenerationJob
-from stage8.use_master import set_use_master_as_is
+from stage8.generation.run import queue_generation, run_job
+from stage8.reads.integrity import check
 from tests.builders import add_generated, project_with_scenes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

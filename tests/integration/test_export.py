@@ -19,15 +19,22 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
-from stage8.attempt_views import attempt_views
-from stage8.attempts import add_attempt, select_attempt, set_pinned, trash_attempt
-from stage8.catalog import add_asset, add_instance, add_scene, create_project, delete_scene
+from stage8.db.models import DecisionEvent, Project, ProjectAsset, Scene, SceneAssetInstance
+from stage8.decisions.attempts import add_attempt, select_attempt, set_pinned, trash_attempt
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.references import reference_states
+from stage8.decisions.views import attempt_views
 from stage8.errors import Stage8Error
-from stage8.export import FORMATS, WHATS, ExportFilters, columns_of, export_bytes, export_table
-from stage8.export_formats import arrow_schema
-from stage8.models import DecisionEvent, Project, ProjectAsset, Scene, SceneAssetInstance
-from stage8.reference_choice import use_reference
-from stage8.references import reference_states
+from stage8.projects import add_asset, add_instance, add_scene, create_project, delete_scene
+from stage8.reads.export.formats import arrow_schema
+from stage8.reads.export.stream import (
+    FORMATS,
+    WHATS,
+    ExportFilters,
+    columns_of,
+    export_bytes,
+    export_table,
+)
 from tests.builders import add_generated, png, project_with_scenes, stored_image
 
 PLACES = Decimal("0.00000001")
@@ -368,18 +375,18 @@ def test_empty_exports_keep_the_schema(desk):
 
 
 def test_excel_refuses_more_rows_than_a_sheet_holds(desk, monkeypatch):
-    import stage8.export
-    import stage8.export_formats
+    import stage8.reads.export.formats
+    import stage8.reads.export.stream
 
     build_world(desk)
-    monkeypatch.setattr(stage8.export, "EXCEL_MAX_ROWS", 3)
+    monkeypatch.setattr(stage8.reads.export.stream, "EXCEL_MAX_ROWS", 3)
     out = io.BytesIO()
     with pytest.raises(Stage8Error, match="at most 3 rows"):
         export_table(desk, "attempts", "xlsx", out)
     assert out.getvalue() == b""  # refused before writing
-    monkeypatch.setattr(stage8.export_formats, "EXCEL_MAX_ROWS", 3)
+    monkeypatch.setattr(stage8.reads.export.formats, "EXCEL_MAX_ROWS", 3)
     with pytest.raises(Stage8Error, match="at most 3 rows"):  # the writer's own guard
-        stage8.export_formats.write_xlsx(io.BytesIO(), columns_of("attempts"), [[()] * 4])
+        stage8.reads.export.formats.write_xlsx(io.BytesIO(), columns_of("attempts"), [[()] * 4])
 
 
 def test_documented_schema_matches_the_code():

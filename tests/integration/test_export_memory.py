@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from stage8.db import create_db_engine, make_session_factory
+from stage8.db.engine import create_db_engine, make_session_factory
 from stage8.desk import Desk
-from stage8.export import ExportFilters, export_table
+from stage8.reads.export.stream import ExportFilters, export_table
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.slow
@@ -81,8 +81,8 @@ def generate(engine) -> None:
 @pytest.fixture(scope="module")
 def big_desk(sqlite_template, tmp_path_factory):
     home = tmp_path_factory.mktemp("export-memory")
-    shutil.copy(sqlite_template, home / "stage8.db")
-    url = f"sqlite:///{home / 'stage8.db'}"
+    shutil.copy(sqlite_template, home / "stage8.db.engine")
+    url = f"sqlite:///{home / 'stage8.db.engine'}"
     engine = create_db_engine(url)
     generate(engine)
     yield Desk(make_settings(home, url), engine, make_session_factory(engine))

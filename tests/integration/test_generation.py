@@ -10,20 +10,26 @@ from decimal import Decimal
 
 import pytest
 
-from stage8 import jobs
-from stage8.attempts import list_attempts, select_attempt
-from stage8.catalog import delete_scene
 from stage8.cli import main
+from stage8.db.models import GenerationJob
+from stage8.decisions.attempts import list_attempts, select_attempt
+from stage8.decisions.events import instance_events
+from stage8.decisions.references import effective_reference
+from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk
 from stage8.errors import ConfigError, DecisionConflict, ProviderError
-from stage8.events import instance_events
-from stage8.generation import estimate_cost, job_status, queue_bulk, queue_generation, run_job
-from stage8.integrity import check
-from stage8.jobs import claim_job
-from stage8.models import GenerationJob
+from stage8.generation.jobs import claim_job
+from stage8.generation.run import (
+    estimate_cost,
+    job_status,
+    jobs,
+    queue_bulk,
+    queue_generation,
+    run_job,
+)
+from stage8.projects import delete_scene
 from stage8.providers import GeminiProvider, OfflineProvider
-from stage8.references import effective_reference
-from stage8.use_master import set_use_master_as_is
+from stage8.reads.integrity import check
 from tests.builders import add_generated, project_with_scenes
 from tests.fakes.gemini_api import INPUT_IMAGE_TOKENS, OUTPUT_IMAGE_TOKENS, FakeGeminiAPI
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from stage8.catalog import create_project
-from stage8.ingest import image_row, rows_or_rollback_objects, stage_bytes
+from stage8.images.ingest import image_row, rows_or_rollback_objects, stage_bytes
+from stage8.projects import create_project
 from tests.builders import png
 
 

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import text, update
 
-from stage8.attempts import select_attempt, trash_attempt
-from stage8.demo import seed_demo
-from stage8.history import revert_to
-from stage8.integrity import check
-from stage8.models import Attempt, Image, SceneAssetInstance
+from stage8.db.models import Attempt, Image, SceneAssetInstance
+from stage8.decisions.attempts import select_attempt, trash_attempt
+from stage8.decisions.revert import revert_to
+from stage8.demo.seed import seed_demo
+from stage8.reads.integrity import check
 from tests.builders import add_generated, project_with_scenes
 
 
@@ -111,7 +111,7 @@ def test_selection_of_another_instances_attempt_is_reported(desk):
 def test_revert_restores_a_past_selection_as_a_new_event(desk, world):
     iid = world["instances"][(1, "Hero")]
     select_attempt(desk, world["a1"].id, actor="x")
-    from stage8.history import decision_history
+    from stage8.decisions.revert import decision_history
 
     history = decision_history(desk, iid)
     past = next(

@@ -2,10 +2,10 @@
 
 import pytest
 
-from stage8.attempts import select_attempt
-from stage8.catalog import add_instance, add_scene, delete_scene, renumber_scene
-from stage8.reference_choice import use_reference
-from stage8.references import reference_state, reference_states
+from stage8.decisions.attempts import select_attempt
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.references import reference_state, reference_states
+from stage8.projects import add_instance, add_scene, delete_scene, renumber_scene
 from tests.builders import add_generated, project_with_scenes
 
 
@@ -42,7 +42,7 @@ def test_default_is_the_most_recent_earlier_scene_and_skips_gaps(desk, world):
 def test_consecutive_equal_images_collapse(desk, world):
     pid = world["project"]
     a1 = add_generated(desk, _iid(world, 1), pid, 1).attempt
-    from stage8.attempts import add_attempt
+    from stage8.decisions.attempts import add_attempt
 
     add_attempt(desk, _iid(world, 2), source="master_copy", image_id=a1.image_id, actor="t")
     add_attempt(desk, _iid(world, 3), source="master_copy", image_id=a1.image_id, actor="t")
@@ -102,8 +102,8 @@ def test_choosing_a_scene_not_in_the_chain_is_refused(desk, world):
 
 
 def test_generation_uses_the_effective_reference(desk, world):
-    from stage8.generation import queue_generation
-    from stage8.models import GenerationJob
+    from stage8.db.models import GenerationJob
+    from stage8.generation.run import queue_generation
 
     pid = world["project"]
     s1 = add_generated(desk, _iid(world, 1), pid, 1).attempt
@@ -119,11 +119,11 @@ def test_chain_query_count_is_fixed(desk, count_queries):
     small = project_with_scenes(desk, scenes=3, assets=("Hero",))
     for n in (1, 2):
         add_generated(desk, small["instances"][(n, "Hero")], small["project"], n)
-    from stage8.bulk_fixtures import build_scene  # noqa: F401 - same helpers as the benchmark
-    from stage8.catalog import create_project
+    from stage8.projects import create_project
+    from tests.bulk_fixtures import build_scene  # noqa: F401 - same helpers as the benchmark
 
     big_pid = create_project(desk, "Big")
-    from stage8.catalog import add_asset
+    from stage8.projects import add_asset
     from tests.builders import png
 
     hero = add_asset(desk, big_pid, "Hero", "character", image_bytes=png(7))
@@ -150,8 +150,8 @@ def test_chain_query_count_is_fixed(desk, count_queries):
 
 def _bulk_scenes(desk, project_id, asset_id):
     """Fill scenes 3..998 with selected images of the asset, in bulk rows (fast)."""
-    from stage8.db_types import utcnow
-    from stage8.models import Attempt, Image, Scene, SceneAssetInstance
+    from stage8.db.column_types import utcnow
+    from stage8.db.models import Attempt, Image, Scene, SceneAssetInstance
 
     with desk.tx() as s:
         image_id = s.query(Image.id).first()[0]

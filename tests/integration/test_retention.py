@@ -11,7 +11,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from stage8.attempts import (
+from stage8.cleanup.apply import apply_cleanup, plan_cleanup, purge_expired, purge_now
+from stage8.cleanup.orphans import find_orphans, sweep_orphans
+from stage8.cleanup.trash import list_trash
+from stage8.db.column_types import utcnow
+from stage8.db.models import Attempt, DecisionEvent, GenerationJob, Image
+from stage8.decisions.attempts import (
     add_attempt,
     list_attempts,
     restore_attempt,
@@ -19,17 +24,12 @@ from stage8.attempts import (
     set_pinned,
     trash_attempt,
 )
-from stage8.catalog import delete_scene, restore_scene
-from stage8.db_types import utcnow
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.use_master import set_use_master_as_is
 from stage8.errors import DecisionConflict, NotFound
-from stage8.generation import queue_generation, run_job
-from stage8.integrity import check
-from stage8.models import Attempt, DecisionEvent, GenerationJob, Image
-from stage8.orphans import find_orphans, sweep_orphans
-from stage8.reference_choice import use_reference
-from stage8.retention import apply_cleanup, plan_cleanup, purge_expired, purge_now
-from stage8.trash import list_trash
-from stage8.use_master import set_use_master_as_is
+from stage8.generation.run import queue_generation, run_job
+from stage8.projects import delete_scene, restore_scene
+from stage8.reads.integrity import check
 from tests.builders import add_generated, png, project_with_scenes, stored_image
 
 LATER = timedelta(days=31)  # past the default retention of 30 days

@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, type_coerce
 
-from stage8.db import create_db_engine, current_revision, migrate
-from stage8.db_types import Money
-from stage8.models import Base, Image, Project, Scene
+from stage8.db.column_types import Money
+from stage8.db.engine import create_db_engine, current_revision, migrate
+from stage8.db.models import Base, Image, Project, Scene
 
 
 def test_migrations_match_models(desk):
@@ -59,14 +59,14 @@ def test_naive_timestamps_are_refused(desk):
 
 
 def test_costs_are_exact_decimals_and_sums_stay_exact(desk):
-    from stage8.models import ProjectAsset, SceneAssetInstance  # noqa: F401
+    from stage8.db.models import ProjectAsset, SceneAssetInstance  # noqa: F401
     from tests.builders import make_instance_with_images
 
     ids = make_instance_with_images(
         desk, costs=[Decimal("0.1"), Decimal("0.2"), Decimal("0.0387015")]
     )
     with desk.tx() as s:
-        from stage8.models import Attempt
+        from stage8.db.models import Attempt
 
         costs = list(s.scalars(select(Attempt.cost_usd).order_by(Attempt.id)))
         total = s.scalar(select(type_coerce(func.sum(Attempt.cost_usd), Money())))
@@ -77,7 +77,7 @@ def test_costs_are_exact_decimals_and_sums_stay_exact(desk):
 
 
 def test_float_costs_are_refused(desk):
-    from stage8.db_types import Money
+    from stage8.db.column_types import Money
 
     with pytest.raises(ValueError, match="Decimal"):
         Money().process_bind_param(0.1, desk.engine.dialect)

@@ -12,15 +12,15 @@ import pytest
 from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
-from stage8.attempts import list_attempts, trash_attempt
-from stage8.catalog import delete_scene
+from stage8.db.finders import get_instance
+from stage8.db.models import Attempt, DecisionEvent
+from stage8.db.models import Image as ImageRow
+from stage8.decisions.attempts import list_attempts, trash_attempt
+from stage8.decisions.events import instance_events
+from stage8.decisions.uploads import upload_images
 from stage8.errors import NotFound, Stage8Error, StorageError
-from stage8.events import instance_events
-from stage8.integrity import check
-from stage8.lookup import get_instance
-from stage8.models import Attempt, DecisionEvent
-from stage8.models import Image as ImageRow
-from stage8.uploads import upload_images
+from stage8.projects import delete_scene
+from stage8.reads.integrity import check
 from tests.builders import add_generated, png, project_with_scenes
 from tests.upload_corpus import QUADRANTS, STORED_AS, CorpusFile, corpus
 
@@ -243,7 +243,7 @@ def test_a_failed_upload_trashes_nothing_and_leaves_no_object(desk, world, hero,
         raise RuntimeError("the database went away")
 
     # Called inside the transaction after the attempt is added and the cap has evicted one.
-    monkeypatch.setattr("stage8.uploads.attempt_views", broken)
+    monkeypatch.setattr("stage8.decisions.uploads.attempt_views", broken)
     with pytest.raises(RuntimeError):
         upload_images(desk, hero, [("a.png", png(60)), ("b.png", png(61))], actor="ana")
 
@@ -268,7 +268,7 @@ def test_a_storage_failure_removes_what_was_written(desk, hero, monkeypatch) -> 
 
 
 def test_an_upload_that_becomes_selected_turns_as_is_off(desk, hero) -> None:
-    from stage8.use_master import set_use_master_as_is
+    from stage8.decisions.use_master import set_use_master_as_is
 
     set_use_master_as_is(desk, hero, True, actor="ana")
     upload_images(desk, hero, [("alt.png", png(7))], actor="ana", select="none")

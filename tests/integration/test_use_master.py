@@ -3,13 +3,13 @@
 import pytest
 from sqlalchemy import func, select
 
-from stage8.attempts import list_attempts, select_attempt
-from stage8.catalog import add_asset, add_instance, add_scene, create_project
+from stage8.db.models import Attempt, Image
+from stage8.decisions.attempts import list_attempts, select_attempt
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.use_master import scene_targets, set_use_master_as_is, use_master_bulk
 from stage8.errors import DecisionConflict
-from stage8.integrity import check
-from stage8.models import Attempt, Image
-from stage8.reference_choice import use_reference
-from stage8.use_master import scene_targets, set_use_master_as_is, use_master_bulk
+from stage8.projects import add_asset, add_instance, add_scene, create_project
+from stage8.reads.integrity import check
 from tests.builders import add_generated, png, project_with_scenes
 
 
@@ -63,7 +63,7 @@ def test_selecting_another_attempt_turns_as_is_off(desk):
     gen = add_generated(desk, iid, w["project"], 5).attempt
     set_use_master_as_is(desk, iid, True, actor="t")
     select_attempt(desk, gen.id, actor="t")
-    from stage8.board import load_panel
+    from stage8.reads.board import load_panel
 
     assert not load_panel(desk, iid).use_master_as_is
     assert check(desk) == []
@@ -74,7 +74,7 @@ def test_new_generated_selection_turns_as_is_off(desk):
     iid = w["instances"][(1, "Hero")]
     set_use_master_as_is(desk, iid, True, actor="t")
     add_generated(desk, iid, w["project"], 6)  # selected on arrival
-    from stage8.board import load_panel
+    from stage8.reads.board import load_panel
 
     assert not load_panel(desk, iid).use_master_as_is
     assert check(desk) == []
@@ -112,7 +112,7 @@ def test_no_reference_is_a_clear_error_and_bulk_reports_per_asset(desk):
 def test_check_reports_flag_and_selection_disagreeing(desk):
     from sqlalchemy import update
 
-    from stage8.models import SceneAssetInstance
+    from stage8.db.models import SceneAssetInstance
 
     w = project_with_scenes(desk, scenes=1)
     iid = w["instances"][(1, "Hero")]
@@ -127,9 +127,9 @@ def test_check_reports_flag_and_selection_disagreeing(desk):
 
 
 def test_new_image_in_an_earlier_scene_does_not_break_as_is_later(desk):
-    from stage8.demo import seed_demo
-    from stage8.lookup import find_instance
-    from stage8.references import reference_state
+    from stage8.db.finders import find_instance
+    from stage8.decisions.references import reference_state
+    from stage8.demo.seed import seed_demo
 
     seed_demo(desk)
     with desk.tx() as s:

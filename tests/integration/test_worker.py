@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from stage8.attempts import list_attempts
-from stage8.generation import queue_generation
-from stage8.integrity import check
-from stage8.jobs import claim_next, job_status, job_view
+from stage8.decisions.attempts import list_attempts
+from stage8.generation.jobs import claim_next, job_status, job_view
+from stage8.generation.run import queue_generation
+from stage8.generation.worker import Worker, start_background_worker, stop_background_worker
 from stage8.providers import GeminiProvider, OfflineProvider
-from stage8.worker import Worker, start_background_worker, stop_background_worker
+from stage8.reads.integrity import check
 from tests.builders import project_with_scenes
 from tests.fakes.gemini_api import FakeGeminiAPI
 

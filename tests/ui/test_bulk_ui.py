@@ -1,8 +1,8 @@
 """AppTest of the scene page's bulk actions: generate (cost first) and use master as-is."""
 
-from stage8.attempts import list_attempts
-from stage8.lookup import find_instance
-from stage8.models import GenerationJob
+from stage8.db.finders import find_instance
+from stage8.db.models import GenerationJob
+from stage8.decisions.attempts import list_attempts
 
 
 def _iid(desk, scene, asset):

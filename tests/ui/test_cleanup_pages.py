@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from stage8.attempts import list_attempts, trash_attempt
-from stage8.integrity import check
-from stage8.lookup import find_instance
-from stage8.models import Attempt
+from stage8.db.finders import find_instance
+from stage8.db.models import Attempt
+from stage8.decisions.attempts import list_attempts, trash_attempt
+from stage8.reads.integrity import check
 from stage8.ui.cleanup_widgets import PLAN_KEY, RUN_KEY, get_run
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from stage8.attempts import list_attempts, select_attempt
-from stage8.lookup import find_instance
-from stage8.references import reference_state
+from stage8.db.finders import find_instance
+from stage8.decisions.attempts import list_attempts, select_attempt
+from stage8.decisions.references import reference_state
 
 
 def _iid(desk, scene, asset):
@@ -37,7 +37,7 @@ def test_reference_arrows_and_use_an_older_reference(app, ui_desk):
 
 def test_stale_warning_and_back_to_default(app, ui_desk):
     iid = _iid(ui_desk, 4, "Mara")
-    from stage8.reference_choice import use_reference
+    from stage8.decisions.reference_choice import use_reference
 
     use_reference(ui_desk, iid, 1, actor="t")
     s1 = _iid(ui_desk, 1, "Mara")
@@ -78,9 +78,9 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
     at = app(scene=5).run()
     at.button(key=f"generate_{iid}").click().run()
     assert any("Generation queued" in s.value for s in at.success)
-    from stage8.generation import queue_generation  # noqa: F401 - the page used it
-    from stage8.models import GenerationJob
-    from stage8.worker import run_until_done
+    from stage8.db.models import GenerationJob
+    from stage8.generation.run import queue_generation  # noqa: F401 - the page used it
+    from stage8.generation.worker import run_until_done
 
     with ui_desk.tx() as s:
         job_ids = [j.id for j in s.query(GenerationJob).filter_by(instance_id=iid)]
@@ -110,8 +110,8 @@ def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
 
 
 def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
-    from stage8.db_types import utcnow
-    from stage8.models import GenerationJob
+    from stage8.db.column_types import utcnow
+    from stage8.db.models import GenerationJob
     from tests.builders import add_generated
 
     iid = _iid(ui_desk, 5, "Mara")
@@ -135,7 +135,7 @@ def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
         "last generation failed" in w.value and "quota exceeded" in w.value for w in at.warning
     )
     with ui_desk.read() as s:
-        from stage8.models import Scene
+        from stage8.db.models import Scene
 
         project_id = s.query(Scene.project_id).first()[0]
     add_generated(ui_desk, iid, project_id, 99)

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from stage8 import analytics
-from stage8.demo import DEMO_PROJECT
-from stage8.export import ExportFilters, export_bytes
+from stage8.demo.seed import DEMO_PROJECT
+from stage8.reads import analytics
+from stage8.reads.export.stream import ExportFilters, export_bytes
 from stage8.ui.export_widgets import csv_bytes
 from tests.integration.test_export import assert_same, read_back
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import event
 
-from stage8.bulk_fixtures import build_scene
+from tests.bulk_fixtures import build_scene
 
 
 def _queries_for_page_run(at, engine) -> int:

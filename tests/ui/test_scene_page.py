@@ -2,8 +2,8 @@
 
 import pytest
 
-from stage8.attempts import list_attempts
-from stage8.lookup import find_instance
+from stage8.db.finders import find_instance
+from stage8.decisions.attempts import list_attempts
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The app shell: demo on an empty default database, the overview, and the scene page by URL."""
 
-from stage8.demo import DEMO_PROJECT
+from stage8.demo.seed import DEMO_PROJECT
 
 
 def _text(at) -> str:

@@ -7,9 +7,9 @@ import tomllib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from stage8.attempts import list_attempts
 from stage8.config import Settings, load_settings
-from stage8.lookup import find_instance
+from stage8.db.finders import find_instance
+from stage8.decisions.attempts import list_attempts
 from stage8.ui.text import escape_markdown
 from stage8.ui.uploader import button_label, uploader_key
 from tests.builders import png

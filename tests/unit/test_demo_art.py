@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from stage8.demo_art import draw_character, draw_location, draw_prop, draw_scene_variant
+from stage8.demo.art import draw_character, draw_location, draw_prop, draw_scene_variant
 
 Drawing = Callable[..., Image.Image]
 DRAWINGS: list[tuple[Drawing, tuple[int, int]]] = [

@@ -11,8 +11,8 @@ import pytest
 from PIL import ExifTags, Image, ImageDraw, ImageFile, PngImagePlugin
 
 from stage8.errors import InvalidImage
-from stage8.image_modes import declared_size
-from stage8.images import (
+from stage8.images.modes import declared_size
+from stage8.images.pipeline import (
     ALLOWED_FORMATS,
     ImageLimits,
     ProcessedImage,

@@ -1,0 +1,88 @@
+"""Choosing an instance's master reference: "Use this reference", and back to the default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stage8.db.column_types import utcnow
+from stage8.db.finders import get_instance
+from stage8.decisions.attempts import project_id_of
+from stage8.decisions.events import record_event
+from stage8.decisions.references import ReferenceState, reference_state
+from stage8.desk import Desk
+from stage8.errors import NotFound
+
+
+@dataclass(frozen=True)
+class ReferenceChange:
+    state: ReferenceState
+    message: str
+
+
+def _describe(state: ReferenceState) -> dict:
+    return {
+        "image_id": state.effective_image_id,
+        "source": state.effective_source,
+        "scene_number": state.effective_scene_number,
+        "default": state.is_default,
+    }
+
+
+def use_reference(
+    desk: Desk, instance_id: int, choice: str | int, *, actor: str, reason: str | None = None
+) -> ReferenceChange:
+    """Store the reviewer's reference: "master", an earlier scene's number, or "default".
+
+    One transaction with its decision event. While "use master as-is" is on, the selection moves
+    to a master copy of the new reference in the same transaction (invariant 3).
+    """
+    with desk.tx() as session:
+        instance = get_instance(session, instance_id, for_update=True)
+        before = reference_state(session, instance_id)
+        if choice == "default":
+            instance.reference_image_id = None
+            instance.reference_scene_id = None
+            instance.reference_chosen_at = None
+            instance.reference_chosen_by = None
+            label = "the default"
+        else:
+            entry = _find_entry(before, choice)
+            instance.reference_image_id = entry.image_id
+            instance.reference_scene_id = entry.scene_id if entry.source == "scene" else None
+            instance.reference_chosen_at = utcnow()
+            instance.reference_chosen_by = actor
+            label = entry.label
+        session.flush()
+        if instance.use_master_as_is:
+            from stage8.decisions.use_master import apply_as_is
+
+            apply_as_is(session, desk, instance, actor=actor, reason="reference changed")
+        after = reference_state(session, instance_id)
+        record_event(
+            session,
+            project_id=project_id_of(session, instance),
+            kind="reference",
+            actor=actor,
+            instance_id=instance_id,
+            before=_describe(before),
+            after=_describe(after),
+            reason=reason,
+        )
+    return ReferenceChange(after, f"Reference set to {label}.")
+
+
+def _find_entry(state: ReferenceState, choice: str | int):
+    if choice == "master":
+        entry = next((e for e in state.chain if e.source == "master"), None)
+        if entry is None:
+            raise NotFound("This asset has no master image to use as the reference.")
+        return entry
+    number = int(choice)
+    entry = next((e for e in state.chain if number in e.scene_numbers), None)
+    if entry is None:
+        available = ", ".join(e.label for e in state.chain) or "none"
+        raise NotFound(
+            f"Scene {number} has no image of this asset before this scene "
+            f"(the chain offers: {available})."
+        )
+    return entry

@@ -1,0 +1,164 @@
+"""Use the master (or an earlier scene's image) as-is: select a master_copy of the reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from stage8.db.column_types import utcnow
+from stage8.db.finders import get_instance
+from stage8.db.models import Attempt, SceneAssetInstance
+from stage8.decisions.attempts import create_attempt, decision_state, move_selection, project_id_of
+from stage8.decisions.events import record_event
+from stage8.decisions.references import effective_reference
+from stage8.desk import Desk
+from stage8.errors import DecisionConflict, NotFound, Stage8Error
+
+
+@dataclass(frozen=True)
+class AsIsResult:
+    instance_id: int
+    outcome: str  # "applied", "already", "turned_off", "skipped"
+    message: str
+    attempt_id: int | None = None
+
+
+def set_use_master_as_is(
+    desk: Desk, instance_id: int, on: bool, *, actor: str, reason: str | None = None
+) -> AsIsResult:
+    """Turn "use master as-is" on (select a master_copy of the effective reference, reusing an
+    existing one, never copying bytes) or off (keep the current image), in one transaction."""
+    with desk.tx() as session:
+        instance = get_instance(session, instance_id, for_update=True)
+        before = decision_state(instance)
+        if not on:
+            if not instance.use_master_as_is:
+                return AsIsResult(instance_id, "already", "Use master as-is was already off.")
+            instance.use_master_as_is = False
+            record_event(
+                session,
+                project_id=project_id_of(session, instance),
+                kind="use_master_off",
+                actor=actor,
+                instance_id=instance.id,
+                before=before,
+                after=decision_state(instance),
+                reason=reason,
+            )
+            return AsIsResult(instance_id, "turned_off", "Use master as-is turned off.")
+        return apply_as_is(session, desk, instance, actor=actor, reason=reason)
+
+
+def apply_as_is(
+    session, desk: Desk, instance, *, actor: str, reason: str | None = None
+) -> AsIsResult:
+    """Inside the caller's transaction (instance row locked): select a master copy of the
+    effective reference, reusing an existing one, and set the flag."""
+    before = decision_state(instance)
+    ref = effective_reference(session, instance.id)
+    if ref is None:
+        raise DecisionConflict(
+            "There is no reference image to use as-is: give the asset a master image or "
+            "select an image in an earlier scene."
+        )
+    copy = session.scalar(
+        select(Attempt)
+        .where(
+            Attempt.instance_id == instance.id,
+            Attempt.source == "master_copy",
+            Attempt.image_id == ref.effective_image_id,
+        )
+        .order_by(Attempt.attempt_number)
+        .limit(1)
+    )
+    if instance.use_master_as_is and copy and instance.selected_attempt_id == copy.id:
+        return AsIsResult(instance.id, "already", "Already using the reference as-is.", copy.id)
+    entry = ref.chain[ref.effective_index] if ref.effective_index is not None else None
+    label = entry.label if entry is not None else "the chosen reference"
+    if instance.reference_image_id is None and entry is not None:
+        # Fix the reference the reviewer accepted as-is: a later change in an earlier scene
+        # then shows up as a stale reference instead of silently changing this scene's image.
+        instance.reference_image_id = entry.image_id
+        instance.reference_scene_id = entry.scene_id if entry.source == "scene" else None
+        instance.reference_chosen_at = utcnow()
+        instance.reference_chosen_by = actor
+    if copy is None:
+        copy, _ = create_attempt(
+            session,
+            instance,
+            source="master_copy",
+            image_id=ref.effective_image_id,
+            actor=actor,
+            select_it=True,
+            cap=desk.settings.attempt_cap,
+            event_kind="add_attempt",
+            reference_image_id=ref.effective_image_id,
+            extra={"reference_label": label},
+        )
+    else:
+        if copy.trashed_at is not None:
+            copy.trashed_at = None
+            copy.trashed_reason = None
+        move_selection(session, instance, copy, human=True)
+    instance.use_master_as_is = True
+    instance.updated_at = utcnow()
+    record_event(
+        session,
+        project_id=project_id_of(session, instance),
+        kind="use_master",
+        actor=actor,
+        instance_id=instance.id,
+        attempt_id=copy.id,
+        before=before,
+        after=decision_state(instance),
+        reason=reason,
+    )
+    return AsIsResult(instance.id, "applied", f"Using {label} as-is.", copy.id)
+
+
+def use_master_bulk(
+    desk: Desk, instance_ids: list[int], *, on: bool = True, actor: str
+) -> list[AsIsResult]:
+    """Apply (or turn off) as-is for each instance in its own transaction; one failing asset
+    is reported as skipped with its reason and does not stop the others."""
+    results = []
+    for instance_id in instance_ids:
+        try:
+            results.append(set_use_master_as_is(desk, instance_id, on, actor=actor))
+        except Stage8Error as exc:
+            results.append(AsIsResult(instance_id, "skipped", str(exc)))
+    return results
+
+
+def scene_targets(
+    desk: Desk,
+    project_name: str | None,
+    scene_number: int,
+    *,
+    assets: list[str] | None = None,
+    unchanged: bool = False,
+) -> list[tuple[int, str]]:
+    """(instance id, asset name) of a scene's assets: the named ones, the unchanged ones, or
+    all of them (neither given), in asset-name order."""
+    from stage8.db.finders import find_project, find_scene
+    from stage8.db.models import ProjectAsset
+
+    with desk.read() as session:
+        project = find_project(session, project_name)
+        scene = find_scene(session, project, scene_number)
+        rows = session.execute(
+            select(SceneAssetInstance, ProjectAsset.name)
+            .join(ProjectAsset, ProjectAsset.id == SceneAssetInstance.asset_id)
+            .where(SceneAssetInstance.scene_id == scene.id)
+            .order_by(ProjectAsset.name)
+        ).all()
+    by_name = {name: inst for inst, name in rows}
+    if assets:
+        missing = [n for n in assets if n not in by_name]
+        if missing:
+            raise NotFound(f"{missing[0]!r} does not appear in scene {scene_number}.")
+        return [(by_name[n].id, n) for n in assets]
+    if unchanged:
+        return [(i.id, n) for i, n in rows if i.description is None and i.tags is None]
+    return [(i.id, n) for i, n in rows]

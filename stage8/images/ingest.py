@@ -1,0 +1,133 @@
+"""Putting image bytes into the store and the `images` table, object first, then rows.
+
+Keys are content-addressed per project (`project_<id>/images/<sha[:2]>/<sha>.<ext>`): the same
+bytes are stored once and every attempt or asset that uses them shares the one `images` row,
+so "copying" an image never copies bytes. If the rows then fail to commit, the objects written
+for them are removed again unless some row already refers to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stage8.db.column_types import utcnow
+from stage8.db.models import Image
+from stage8.desk import Desk
+from stage8.images.pipeline import ImageLimits, ProcessedImage, process
+from stage8.storage.base import ImageStore
+from stage8.storage.keys import content_addressed_key, thumb_key
+
+
+@dataclass(frozen=True)
+class StagedImage:
+    """Processed bytes already written to the store, waiting for their row."""
+
+    project_id: int
+    key: str
+    thumb_key: str
+    processed: ProcessedImage
+    store: ImageStore | None = field(default=None, compare=False, repr=False)
+
+
+def image_limits(desk: Desk) -> ImageLimits:
+    return ImageLimits.from_settings(desk.settings)
+
+
+def stage_image(desk: Desk, project_id: int, processed: ProcessedImage) -> StagedImage:
+    """Write the display image and its thumbnail to the store (idempotent for the same bytes)."""
+    key = content_addressed_key(project_id, processed.sha256, processed.ext)
+    small = thumb_key(key)
+    if not desk.store.exists(key):
+        desk.store.put(key, processed.data, processed.mime_type)
+    if not desk.store.exists(small):
+        desk.store.put(small, processed.thumb, "image/jpeg")
+    return StagedImage(
+        project_id=project_id, key=key, thumb_key=small, processed=processed, store=desk.store
+    )
+
+
+def stage_bytes(desk: Desk, project_id: int, data: bytes) -> StagedImage:
+    """Validate and normalise raw bytes (raises InvalidImage), then stage them."""
+    return stage_image(desk, project_id, process(data, image_limits(desk)))
+
+
+def image_row(session: Session, staged: StagedImage) -> Image:
+    """The `images` row for staged bytes: the existing one for that key, or a new one."""
+    existing = session.scalar(select(Image).where(Image.storage_key == staged.key))
+    if existing is not None:
+        return existing
+    p = staged.processed
+    _ensure_objects(session, staged)
+    row = Image(
+        project_id=staged.project_id,
+        storage_key=staged.key,
+        thumb_key=staged.thumb_key,
+        sha256=p.sha256,
+        mime_type=p.mime_type,
+        width=p.width,
+        height=p.height,
+        byte_size=len(p.data),
+        thumb_byte_size=len(p.thumb),
+        created_at=utcnow(),
+    )
+    try:
+        # A savepoint, so a concurrent writer of the same bytes costs a retry, not the caller's
+        # whole transaction.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(select(Image).where(Image.storage_key == staged.key))
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+@contextmanager
+def rows_or_rollback_objects(desk: Desk, staged: list[StagedImage]) -> Iterator[None]:
+    """Run the row-writing block; if it fails, remove the staged objects nothing refers to."""
+    try:
+        yield
+    except BaseException:
+        remove_unreferenced(desk, [k for s in staged for k in (s.key, s.thumb_key)])
+        raise
+
+
+def remove_unreferenced(desk: Desk, keys: list[str]) -> None:
+    """Delete the objects under keys that no `images` row refers to (best effort).
+
+    The keys are locked while checking and deleting, so a concurrent writer that is about to
+    name the same content-addressed object either sees it gone and writes it again, or has
+    committed its row first and the object is kept.
+    """
+    if not keys:
+        return
+    from stage8.cleanup.orphans import lock_object_keys, referenced_keys
+
+    # Best effort: whatever cannot be removed now is collected by the orphan sweep.
+    with suppress(Exception), desk.tx() as session:
+        lock_object_keys(session, keys)
+        used = referenced_keys(session, keys)
+        desk.store.remove([k for k in keys if k not in used])
+
+
+def _ensure_objects(session: Session, staged: StagedImage) -> None:
+    """Before a new row names the objects: hold their keys against a concurrent sweep or purge
+    and write them again if one removed them after staging (the same bytes, so harmless)."""
+    if staged.store is None:
+        return
+    from stage8.cleanup.orphans import lock_object_keys
+
+    lock_object_keys(session, [staged.key, staged.thumb_key])
+    p = staged.processed
+    if not staged.store.exists(staged.key):
+        staged.store.put(staged.key, p.data, p.mime_type)
+    if not staged.store.exists(staged.thumb_key):
+        staged.store.put(staged.thumb_key, p.thumb, "image/jpeg")

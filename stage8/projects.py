@@ -1,0 +1,250 @@
+"""Projects, scenes, master assets and scene asset instances: creating and (soft) deleting them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from stage8.db.column_types import utcnow
+from stage8.db.models import ASSET_TYPES, Project, ProjectAsset, Scene, SceneAssetInstance
+from stage8.decisions.events import record_event
+from stage8.desk import Desk
+from stage8.errors import DecisionConflict, NotFound, Stage8Error
+from stage8.images.ingest import image_row, rows_or_rollback_objects, stage_bytes
+
+
+def create_project(desk: Desk, name: str, *, description: str = "", is_demo: bool = False) -> int:
+    name = name.strip()
+    if not name:
+        raise Stage8Error("A project needs a name.")
+    with desk.tx() as session:
+        if session.scalar(select(Project.id).where(Project.name == name)):
+            raise DecisionConflict(f"A project named {name!r} already exists.")
+        project = Project(name=name, description=description, is_demo=is_demo, created_at=utcnow())
+        session.add(project)
+        session.flush()
+        return project.id
+
+
+def add_scene(desk: Desk, project_id: int, scene_number: int, title: str, description: str = ""):
+    """Add a scene; its number must be free among the project's live scenes."""
+    with desk.tx() as session:
+        if session.get(Project, project_id) is None:
+            raise NotFound(f"Project {project_id} does not exist.")
+        taken = session.scalar(
+            select(Scene.id).where(
+                Scene.project_id == project_id,
+                Scene.scene_number == scene_number,
+                Scene.deleted_at.is_(None),
+            )
+        )
+        if taken:
+            raise DecisionConflict(f"Scene {scene_number} already exists in this project.")
+        scene = Scene(
+            project_id=project_id,
+            scene_number=scene_number,
+            title=title,
+            description=description,
+            created_at=utcnow(),
+        )
+        session.add(scene)
+        session.flush()
+        return scene.id
+
+
+def add_asset(
+    desk: Desk,
+    project_id: int,
+    name: str,
+    asset_type: str,
+    *,
+    description: str = "",
+    tags: list[str] | None = None,
+    image_bytes: bytes | None = None,
+) -> int:
+    """Add a master asset, with its master image stored first when given."""
+    if asset_type not in ASSET_TYPES:
+        raise Stage8Error(
+            f"Asset type must be one of {', '.join(ASSET_TYPES)}, not {asset_type!r}."
+        )
+    staged = [stage_bytes(desk, project_id, image_bytes)] if image_bytes is not None else []
+    with rows_or_rollback_objects(desk, staged), desk.tx() as session:
+        if session.scalar(
+            select(ProjectAsset.id).where(
+                ProjectAsset.project_id == project_id, ProjectAsset.name == name
+            )
+        ):
+            raise DecisionConflict(f"An asset named {name!r} already exists in this project.")
+        asset = ProjectAsset(
+            project_id=project_id,
+            name=name,
+            asset_type=asset_type,
+            description=description,
+            tags=list(tags or []),
+            image_id=image_row(session, staged[0]).id if staged else None,
+            created_at=utcnow(),
+        )
+        session.add(asset)
+        session.flush()
+        return asset.id
+
+
+def add_instance(
+    desk: Desk,
+    scene_id: int,
+    asset_id: int,
+    *,
+    description: str | None = None,
+    tags: list[str] | None = None,
+    actor: str = "system",
+    apply_as_is_rule: bool = True,
+) -> int:
+    """Put an asset into a scene.
+
+    An instance that changes nothing about its asset (no description or tag override) starts
+    with "use master as-is" on and its effective reference selected, so nothing is generated
+    for unchanged assets.
+    """
+    with desk.tx() as session:
+        scene = session.get(Scene, scene_id)
+        asset = session.get(ProjectAsset, asset_id)
+        if scene is None or scene.deleted_at is not None:
+            raise NotFound(f"Scene {scene_id} does not exist or was deleted.")
+        if asset is None or asset.project_id != scene.project_id:
+            raise NotFound(f"Asset {asset_id} is not an asset of this scene's project.")
+        instance = SceneAssetInstance(
+            scene_id=scene_id,
+            asset_id=asset_id,
+            description=description,
+            tags=tags,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        session.add(instance)
+        session.flush()
+        instance_id = instance.id
+    if apply_as_is_rule and description is None and tags is None:
+        from stage8.decisions.use_master import set_use_master_as_is
+
+        set_use_master_as_is(desk, instance_id, True, actor=actor, reason="unchanged asset")
+    return instance_id
+
+
+def _set_scene_deleted(desk: Desk, scene_id: int, deleted: bool, actor: str) -> None:
+    with desk.tx() as session:
+        scene = session.get(Scene, scene_id, with_for_update=True)
+        if scene is None:
+            raise NotFound(f"Scene {scene_id} does not exist.")
+        if deleted == (scene.deleted_at is not None):
+            return
+        if not deleted:
+            clash = session.scalar(
+                select(Scene.id).where(
+                    Scene.project_id == scene.project_id,
+                    Scene.scene_number == scene.scene_number,
+                    Scene.deleted_at.is_(None),
+                )
+            )
+            if clash:
+                raise DecisionConflict(
+                    f"Scene number {scene.scene_number} is taken by another scene now; "
+                    "renumber that scene before restoring this one."
+                )
+        scene.deleted_at = utcnow() if deleted else None
+        record_event(
+            session,
+            project_id=scene.project_id,
+            kind="scene_delete" if deleted else "scene_restore",
+            actor=actor,
+            after={"scene_id": scene.id, "scene_number": scene.scene_number},
+        )
+
+
+def delete_scene(desk: Desk, scene_id: int, *, actor: str) -> None:
+    """Soft-delete a scene; it can be restored, and its images go through trash and purge."""
+    _set_scene_deleted(desk, scene_id, True, actor)
+
+
+def restore_scene(desk: Desk, scene_id: int, *, actor: str) -> int:
+    """Undo a scene's deletion: the scene comes back, and so do the attempts the cleanup moved
+    to the trash because it was deleted (unless already purged), with their selection.
+    Returns how many attempts came back."""
+    _set_scene_deleted(desk, scene_id, False, actor)
+    with desk.tx() as session:
+        return _restore_scene_attempts(session, scene_id, actor)
+
+
+def _restore_scene_attempts(session, scene_id: int, actor: str) -> int:
+    from stage8.db.models import Attempt, DecisionEvent
+    from stage8.decisions.attempts import decision_state, move_selection
+
+    scene = session.get(Scene, scene_id)
+    reason = f"cleanup: scene {scene.scene_number} was deleted"
+    instances = list(
+        session.scalars(
+            select(SceneAssetInstance)
+            .where(SceneAssetInstance.scene_id == scene_id)
+            .order_by(SceneAssetInstance.id)
+            .with_for_update()
+        )
+    )
+    restored = 0
+    for instance in instances:
+        attempts = list(
+            session.scalars(
+                select(Attempt)
+                .where(Attempt.instance_id == instance.id, Attempt.trashed_reason == reason)
+                .order_by(Attempt.attempt_number)
+            )
+        )
+        if not attempts:
+            continue
+        before = decision_state(instance)
+        for attempt in attempts:
+            attempt.trashed_at = None
+            attempt.trashed_reason = None
+        if instance.selected_attempt_id is None:
+            # The selection the cleanup cleared, recorded in its event; else the newest.
+            befores = session.scalars(
+                select(DecisionEvent.before)
+                .where(
+                    DecisionEvent.instance_id == instance.id,
+                    DecisionEvent.kind == "cleanup",
+                )
+                .order_by(DecisionEvent.id.desc())
+            )
+            wanted = next(
+                (b["selected_attempt_id"] for b in befores if b and b.get("selected_attempt_id")),
+                None,
+            )
+            target = next((a for a in attempts if a.id == wanted), attempts[-1])
+            move_selection(session, instance, target, human=False)
+        restored += len(attempts)
+        record_event(
+            session,
+            project_id=scene.project_id,
+            kind="restore",
+            actor=actor,
+            instance_id=instance.id,
+            before=before,
+            after={**decision_state(instance), "restored": [a.id for a in attempts]},
+            reason=f"scene {scene.scene_number} was restored",
+        )
+    return restored
+
+
+def renumber_scene(desk: Desk, scene_id: int, new_number: int) -> None:
+    with desk.tx() as session:
+        scene = session.get(Scene, scene_id, with_for_update=True)
+        if scene is None or scene.deleted_at is not None:
+            raise NotFound(f"Scene {scene_id} does not exist or was deleted.")
+        clash = session.scalar(
+            select(Scene.id).where(
+                Scene.project_id == scene.project_id,
+                Scene.scene_number == new_number,
+                Scene.deleted_at.is_(None),
+                Scene.id != scene_id,
+            )
+        )
+        if clash:
+            raise DecisionConflict(f"Scene {new_number} already exists in this project.")
+        scene.scene_number = new_number

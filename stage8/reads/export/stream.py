@@ -1,0 +1,232 @@
+"""Export of attempts, instances and decision events as flat tables, filtered in SQL.
+
+`export_table` streams rows from a server-side cursor (`yield_per` chunks; a named cursor on
+PostgreSQL) into a writer of stage8.reads.export.formats, so memory stays flat however many rows
+there are. Columns and meaning are the stable schema of docs/export_schema.md: ids as strings, UTC
+ISO 8601 times, exact decimal costs, scene numbers and asset names beside the ids. Attempts and
+instances of deleted scenes are left out; decision events are history and keep them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import BinaryIO
+
+import pandas as pd
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES, Project, ProjectAsset, Scene
+from stage8.desk import Desk
+from stage8.errors import Stage8Error
+from stage8.reads.export.formats import EXCEL_MAX_ROWS, WRITERS, Column, converter
+from stage8.reads.export.tables import TABLES, Table
+
+FORMATS = tuple(WRITERS)
+CHUNK = 5000
+PREVIEW_ROWS = 200
+_NULLABLE = {"int": "Int64", "bool": "boolean"}
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """What to export; None (or False) puts no restriction on that field.
+
+    Scene numbers are inclusive. A `date` covers whole UTC days (date_to includes its day); a
+    `datetime` must carry a time zone, date_from is inclusive and date_to exclusive. Dates
+    filter attempts by creation, instances by their last change, events by when they happened.
+    For instances, `source` and `selected_only` concern the selected attempt; for events,
+    `source` is the source of the attempt the event is about. A filter that means nothing for a
+    table (`unsupported_for`) is refused rather than ignored.
+    """
+
+    project: str | None = None
+    scene_from: int | None = None
+    scene_to: int | None = None
+    asset_type: str | None = None
+    asset_name: str | None = None
+    source: str | None = None
+    selected_only: bool = False
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None
+    include_trashed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.asset_type is not None and self.asset_type not in ASSET_TYPES:
+            raise Stage8Error(f"Asset type {self.asset_type!r} is not one of {ASSET_TYPES}.")
+        if self.source is not None and self.source not in ATTEMPT_SOURCES:
+            raise Stage8Error(f"Source {self.source!r} is not one of {ATTEMPT_SOURCES}.")
+        if None not in (self.scene_from, self.scene_to) and self.scene_from > self.scene_to:
+            raise Stage8Error(f"Scenes {self.scene_from}–{self.scene_to}: the range is empty.")
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise Stage8Error(f"{name} needs a time zone: times are compared in UTC.")
+        start, end = self.time_range()
+        if start is not None and end is not None and start >= end:
+            raise Stage8Error("The date range is empty: the start must be before the end.")
+
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """The dates as a half-open UTC interval [start, end)."""
+        return _instant(self.date_from, end=False), _instant(self.date_to, end=True)
+
+    def unsupported_for(self, what: str) -> list[str]:
+        """Names of the filters that are set but mean nothing for the table `what`."""
+        only = {"selected_only": ("attempts", "instances"), "include_trashed": ("attempts",)}
+        return [
+            f.name
+            for f in fields(self)
+            if f.name in only and what not in only[f.name] and getattr(self, f.name)
+        ]
+
+
+def _instant(value: date | datetime | None, *, end: bool) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.combine(value + timedelta(days=1) if end else value, time(0), tzinfo=UTC)
+
+
+WHATS = tuple(TABLES)
+
+
+def _table(what: str) -> Table:
+    if what not in TABLES:
+        raise Stage8Error(f"Cannot export {what!r}: choose one of {', '.join(TABLES)}.")
+    return TABLES[what]
+
+
+def columns_of(what: str) -> list[Column]:
+    """The stable column list (names and kinds) of the table `what`."""
+    return _table(what).columns
+
+
+def statement(what: str, filters: ExportFilters = ExportFilters()) -> Select:
+    """The table's SELECT with the filters applied, in export order. Computed columns (the
+    instances' references) are not in it. The benchmark hands it to PostgreSQL's COPY."""
+    t = _table(what)
+    unsupported = filters.unsupported_for(what)
+    if unsupported:
+        raise Stage8Error(f"{' and '.join(unsupported)} cannot filter {what}.")
+    f = filters
+    start, end = f.time_range()
+    conditions = [
+        (f.project is not None, lambda: Project.name == f.project),
+        (f.scene_from is not None, lambda: Scene.scene_number >= f.scene_from),
+        (f.scene_to is not None, lambda: Scene.scene_number <= f.scene_to),
+        (f.asset_type is not None, lambda: ProjectAsset.asset_type == f.asset_type),
+        (f.asset_name is not None, lambda: ProjectAsset.name == f.asset_name),
+        (f.source is not None, lambda: t.source == f.source),
+        (f.selected_only, lambda: t.selected),
+        (start is not None, lambda: t.when >= start),
+        (end is not None, lambda: t.when < end),
+        (t.live is not None and not f.include_trashed, lambda: t.live),
+    ]
+    stmt = t.joins(select(*(expr.label(name) for name, _, expr in t.sql)))
+    return stmt.where(*(make() for wanted, make in conditions if wanted)).order_by(*t.order)
+
+
+def _check_project(session: Session, filters: ExportFilters) -> None:
+    if filters.project is None:
+        return
+    if session.scalar(select(Project.id).where(Project.name == filters.project)) is None:
+        names = ", ".join(session.scalars(select(Project.name).order_by(Project.name)))
+        raise Stage8Error(f"No project named {filters.project!r}. Projects: {names or 'none'}.")
+
+
+def table_chunks(
+    desk: Desk,
+    what: str,
+    filters: ExportFilters = ExportFilters(),
+    *,
+    chunk_size: int = CHUNK,
+    limit: int | None = None,
+) -> Iterator[list[tuple]]:
+    """The rows in chunks of at most `chunk_size` (values as the database returns them, in
+    column order), read in one transaction through a server-side cursor."""
+    table = _table(what)
+    stmt = statement(what, filters)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with desk.read() as session:
+        _check_project(session, filters)
+        conn = session.connection().execution_options(stream_results=True, yield_per=chunk_size)
+        for part in conn.execute(stmt).partitions():
+            rows = list(part)
+            yield table.finish(session, rows) if table.finish else rows
+
+
+def count_rows(desk: Desk, what: str, filters: ExportFilters = ExportFilters()) -> int:
+    """How many rows the export has (one COUNT query)."""
+    stmt = statement(what, filters).order_by(None)
+    with desk.read() as session:
+        _check_project(session, filters)
+        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def export_table(
+    desk: Desk,
+    what: str,
+    fmt: str,
+    out: BinaryIO,
+    filters: ExportFilters = ExportFilters(),
+    *,
+    chunk_size: int = CHUNK,
+) -> int:
+    """Write the filtered table as `fmt` to the binary file `out`; returns the row count.
+
+    Memory is bounded by `chunk_size` rows whatever the size of the table. An Excel export
+    too long for one sheet is refused before anything is written.
+    """
+    if fmt not in WRITERS:
+        raise Stage8Error(f"Cannot write {fmt!r}: choose one of {', '.join(WRITERS)}.")
+    if fmt == "xlsx" and count_rows(desk, what, filters) > EXCEL_MAX_ROWS:
+        raise Stage8Error(
+            f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has more: "
+            "narrow the filters or choose CSV or Parquet."
+        )
+    chunks = table_chunks(desk, what, filters, chunk_size=chunk_size)
+    return WRITERS[fmt](out, columns_of(what), chunks)
+
+
+def export_bytes(
+    desk: Desk, what: str, fmt: str, filters: ExportFilters = ExportFilters()
+) -> bytes:
+    """The export in memory, for a download button (files and stdout use export_table)."""
+    buffer = io.BytesIO()
+    export_table(desk, what, fmt, buffer, filters)
+    return buffer.getvalue()
+
+
+def preview(
+    desk: Desk, what: str, filters: ExportFilters = ExportFilters(), limit: int = PREVIEW_ROWS
+) -> pd.DataFrame:
+    """The first `limit` rows with the values of the CSV export, for showing on a page."""
+    columns = columns_of(what)
+    convert = converter(columns)
+    chunks = table_chunks(desk, what, filters, limit=limit)
+    rows = [convert(row) for chunk in chunks for row in chunk]
+    frame = pd.DataFrame(rows, columns=[c.name for c in columns])
+    # Nullable dtypes, so a missing number stays empty instead of turning the column to float.
+    return frame.astype({c.name: _NULLABLE[c.kind] for c in columns if c.kind in _NULLABLE})
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    projects: list[str]
+    asset_names: list[str]
+
+
+def filter_choices(desk: Desk, project: str | None = None) -> FilterChoices:
+    """Every project name, and the asset names of `project` (else of all projects), sorted."""
+    with desk.read() as session:
+        projects = list(session.scalars(select(Project.name).order_by(Project.name)))
+        names = select(ProjectAsset.name).distinct().order_by(ProjectAsset.name)
+        if project is not None:
+            names = names.join(Project, Project.id == ProjectAsset.project_id)
+            names = names.where(Project.name == project)
+        return FilterChoices(projects, list(session.scalars(names)))
