@@ -132,6 +132,7 @@ def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
+        writable_target(target)  # again: the path may have changed while the rows were written
         os.replace(temp, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
