@@ -1,7 +1,10 @@
 """The export verb: `python -m stage8 export --what attempts --format parquet -o FILE`.
 
 The file is written under a temporary name beside the target and renamed when complete, so a
-failed export never leaves a partial file behind. `-o -` writes to standard output.
+failed export never leaves a partial file behind. Only regular files are written: a target that
+is a directory, a device, a named pipe or a socket (or a symbolic link to one) is refused before
+anything is exported, so the rename can never replace, say, /dev/null. A symbolic link to a
+regular file is written through (the link stays). `-o -` writes to standard output.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -41,6 +45,7 @@ def _format_of(args: argparse.Namespace) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
+    # Loaded when the verb runs: the desk and pandas/pyarrow take a second that other verbs skip.
     from stage8.desk import open_desk
     from stage8.reads.export.stream import FORMATS, ExportFilters, export_table
 
@@ -63,19 +68,60 @@ def _export(args: argparse.Namespace) -> int:
     if unsupported:
         flags = ", ".join("--" + name.replace("_", "-") for name in unsupported)
         args.parser.error(f"{flags} cannot filter {args.what}")
+    target = None if args.output == "-" else writable_target(Path(args.output))
     desk = open_desk()
-    if args.output == "-":
+    if target is None:
         count = export_table(desk, args.what, fmt, sys.stdout.buffer, filters)
     else:
-        target = Path(args.output)
         count = _to_file(target, lambda out: export_table(desk, args.what, fmt, out, filters))
     where = "standard output" if args.output == "-" else args.output
     print(f"Wrote {count} {args.what} rows to {where}.", file=sys.stderr)
     return 0
 
 
+class NotARegularFile(Stage8Error):
+    """The export's output path names something other than a regular file."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def writable_target(path: Path) -> Path:
+    """The regular file an export may replace: `path` itself when it does not exist yet, the
+    file it names (through symbolic links) when that is a regular file. Anything else is
+    refused with a message, before any row is read."""
+    try:
+        mode = os.stat(path).st_mode  # follows symbolic links
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise NotARegularFile(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist: "
+                "give the path of a file to write."
+            ) from None
+        return path
+    except OSError as exc:
+        raise Stage8Error(f"Cannot write {path}: {exc.strerror}.") from None
+    if stat.S_ISREG(mode):
+        return Path(os.path.realpath(path))
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    link = f" (a symbolic link to {os.path.realpath(path)})" if path.is_symlink() else ""
+    hint = (
+        f"give a file name inside it, e.g. {path / 'export.csv'}"
+        if stat.S_ISDIR(mode)
+        else "to send the export there, use -o - and redirect standard output"
+    )
+    raise NotARegularFile(f"{path}{link} is {what}: export writes regular files only; {hint}.")
+
+
 def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
-    """Write through a temporary file beside `target`, renamed into place when complete."""
+    """Write through a temporary file beside `target` (a path from `writable_target`), renamed
+    into place when complete."""
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
@@ -86,6 +132,7 @@ def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
+        writable_target(target)  # again: the path may have changed while the rows were written
         os.replace(temp, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -109,7 +156,7 @@ def register(sub) -> None:
         choices=["csv", "parquet", "xlsx", "jsonl"],
         help="file format (default: from the file name's extension, else csv)",
     )
-    p.add_argument("-o", "--output", required=True, help="file to write, or - for stdout")
+    p.add_argument("-o", "--output", required=True, help="regular file to write, or - for stdout")
     p.add_argument("--project", help="only this project (default: every project)")
     p.add_argument("--scene-from", type=int, metavar="N", help="first scene number")
     p.add_argument("--scene-to", type=int, metavar="N", help="last scene number")

@@ -8,6 +8,10 @@ grow with the row count. Every writer returns the number of data rows written.
 The schema is the same in every format (docs/export_schema.md): ids are strings, times are UTC,
 costs are exact decimals with 8 places, JSON values are JSON text. Where a format cannot hold a
 value exactly, the writer says how below; it never rounds silently.
+
+Formats a spreadsheet opens (CSV, Excel) never carry a formula: a text cell that a spreadsheet
+would read as one (`formula_like`) is prefixed with `'` in CSV and written as a text cell with
+Excel's quote-prefix flag in Excel. Parquet and JSON Lines keep the exact text.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 from stage8.db.column_types import MONEY_SCALE
 from stage8.errors import Stage8Error
@@ -59,10 +67,35 @@ _TEXT_OF: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def converter(columns: Sequence[Column]) -> Callable[[Sequence[Any]], list[Any]]:
-    """Turn a database row into export-ready values (None stays None)."""
+# Spreadsheet formula injection (the OWASP "CSV injection" rule): Excel, LibreOffice and Google
+# Sheets read a cell that begins with one of these as a formula (`=HYPERLINK(...)`, `@SUM(...)`,
+# `-2+3`), or drop a leading tab or carriage return and read what follows.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Kinds whose cells are free text in a spreadsheet; numbers, ids and times are never guarded.
+TEXT_KINDS = frozenset({"text", "json"})
+
+
+def formula_like(kind: str, value: Any) -> bool:
+    """Whether a spreadsheet would read this cell as a formula: the one test behind the CSV
+    prefix and the Excel text cell, so both formats guard the same cells."""
+    return kind in TEXT_KINDS and isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A text value as a CSV cell that spreadsheets show as text: formula-like text gets a
+    leading apostrophe, the spreadsheet's own "this is text" mark; anything else unchanged."""
+    return "'" + value if formula_like("text", value) else value
+
+
+def converter(
+    columns: Sequence[Column], *, spreadsheet: bool = False
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """Turn a database row into export-ready values (None stays None). With `spreadsheet`,
+    formula-like text cells are prefixed with `'` (the CSV rule; see `formula_like`)."""
     # Only the columns that need it are touched: this runs once per row of a million-row export.
     special = [(i, _TEXT_OF[c.kind]) for i, c in enumerate(columns) if c.kind in _TEXT_OF]
+    if spreadsheet:  # after the kind's own conversion: JSON is guarded as the text it becomes
+        special += [(i, spreadsheet_text) for i, c in enumerate(columns) if c.kind in TEXT_KINDS]
 
     def convert(row: Sequence[Any]) -> list[Any]:
         out = list(row)
@@ -77,9 +110,9 @@ def converter(columns: Sequence[Column]) -> Callable[[Sequence[Any]], list[Any]]
 
 def write_csv(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
     """RFC 4180 CSV in UTF-8 (no byte-order mark), a header row, empty cell for null,
-    booleans as True/False."""
+    booleans as True/False; a formula-like text cell is prefixed with `'`."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    convert = converter(columns)
+    convert = converter(columns, spreadsheet=True)
     count = 0
     try:
         writer = csv.writer(text)
@@ -167,15 +200,22 @@ def _excel_cost(value: Decimal) -> float | str:
     return format(value, "f")
 
 
+def _excel_text(ws: Any, text: str, *, quote_prefix: bool) -> WriteOnlyCell:
+    """A cell that holds `text` as text: openpyxl would store "=…" as a formula and "#N/A" as an
+    error value. `quote_prefix` is Excel's "typed with a leading apostrophe" flag: the cell
+    shows the exact text and stays text when someone edits it."""
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    if quote_prefix:
+        cell.quotePrefix = True
+    return cell
+
+
 def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
     """An .xlsx workbook with one sheet (openpyxl write-only mode: rows go to a temporary
     file, not memory). Ids are text, costs numbers formatted with 8 places, times Excel
-    date-times in UTC (Excel keeps milliseconds), JSON as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
+    date-times in UTC (Excel keeps milliseconds), JSON as text; text is never a formula (a
+    formula-like cell is a text cell with the quote-prefix flag)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("export")
     header = []
@@ -200,7 +240,9 @@ def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
             return cell
         if isinstance(text, str):
             # Control characters make Excel refuse the whole file; drop them from the cell.
-            return ILLEGAL_CHARACTERS_RE.sub("", text)
+            text = ILLEGAL_CHARACTERS_RE.sub("", text)
+            if formula_like(kind, text) or text in ERROR_CODES:
+                return _excel_text(ws, text, quote_prefix=formula_like(kind, text))
         return text
 
     count = 0
