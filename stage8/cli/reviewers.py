@@ -76,12 +76,20 @@ def register(sub) -> None:
         json_flag=True,
         project=False,
     )
+    # --actor and --json also after the action (`reviewers add EMAIL --role R --actor me`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--actor", default=argparse.SUPPRESS, help="who does it (default: $USER)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("list", help="everyone with a role, admins from STAGE8_ADMINS included")
-    add = actions.add_parser("add", help="give a person a role (or change theirs)")
+    actions.add_parser(
+        "list", parents=[common], help="everyone with a role, admins from STAGE8_ADMINS included"
+    )
+    add = actions.add_parser(
+        "add", parents=[common], help="give a person a role (or change theirs)"
+    )
     add.add_argument("email", type=_email, help="their sign-in email")
     add.add_argument("--role", required=True, choices=REVIEWER_ROLES, help="their role")
-    remove = actions.add_parser("remove", help="take a person off the list")
+    remove = actions.add_parser("remove", parents=[common], help="take a person off the list")
     remove.add_argument("email", type=_email, help="their sign-in email")
 
 
