@@ -149,7 +149,7 @@ async function main() {
         client_secret: clientSecret,
         application_type: 'native',
         redirect_uris: ['http://127.0.0.1/oauth2callback'],
-        post_logout_redirect_uris: ['http://127.0.0.1/'],
+        post_logout_redirect_uris: ['http://127.0.0.1/oauth2callback'],
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
