@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -21,8 +22,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.e2e.conftest import goto_app, wait_for_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
 CLIENT_ID = "stage8-desk"
@@ -107,3 +114,13 @@ def auth_secrets(issuer: str, providers: tuple[str, ...] = ("company",)) -> str:
             'client_kwargs = { prompt = "login" }',
         ]
     return "\n".join(lines) + "\n"
+
+
+def sign_in(page: Page, app_url: str, email: str, provider: str = "company") -> None:
+    """Open the app, choose the provider, pick the identity on its login page, come back."""
+    goto_app(page, app_url)
+    page.get_by_role("button", name=f"Sign in with {provider}").click()
+    page.wait_for_url(re.compile(r".*/interaction/[\w-]+$"))
+    page.get_by_role("button", name=f"Sign in as {email}").click()
+    page.wait_for_url(lambda url: url.startswith(app_url) and "oauth2callback" not in url)
+    wait_for_app(page)

@@ -13,10 +13,10 @@ import subprocess
 import sys
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO_ROOT, goto_app, wait_for_app
-from tests.e2e.oidc_provider import auth_secrets, run_oidc_provider
+from tests.e2e.oidc_provider import auth_secrets, run_oidc_provider, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +47,6 @@ def streamlit_env(streamlit_home) -> dict[str, str]:
     )
     assert added.returncode == 0, added.stderr
     return {"STAGE8_ADMINS": "admin@stage8.test", "STAGE8_APP_WORKER": "0"}
-
-
-def sign_in(page: Page, app_url: str, email: str, provider: str = "company") -> None:
-    """Open the app, choose the provider, pick the identity on its login page, come back."""
-    goto_app(page, app_url)
-    page.get_by_role("button", name=f"Sign in with {provider}").click()
-    page.wait_for_url(re.compile(r".*/interaction/[\w-]+$"))
-    page.get_by_role("button", name=f"Sign in as {email}").click()
-    page.wait_for_url(lambda url: url.startswith(app_url) and "oauth2callback" not in url)
-    wait_for_app(page)
 
 
 @pytest.mark.parametrize(
