@@ -103,6 +103,10 @@ def current_identity() -> Identity:
             "Your identity provider did not share your email address, which the desk needs "
             "to know your role. Ask the desk's operator to request the `email` scope."
         )
+    if st.user.get("email_verified") is False:
+        raise NotAllowed(
+            f"Your identity provider has not verified {email}; verify it there, then sign in again."
+        )
     name = st.user.get("name")
     try:
         return signed_in(get_desk(), str(email), str(name) if name else None)

@@ -103,3 +103,16 @@ def test_refusal_page_when_default_role_is_none_or_email_missing(app, monkeypatc
     assert expected in error.value
     assert [b.label for b in at.button] == ["Sign out"]
     assert "Demo project" not in texts(at)
+
+
+def test_an_unverified_email_is_refused_even_for_an_admin(app, monkeypatch):
+    monkeypatch.setenv("STAGE8_ADMINS", "ada@studio.test")
+    at = app()
+    at.secrets["auth"] = AUTH
+    at.user["is_logged_in"] = True
+    at.user["email"] = "ada@studio.test"
+    at.user["email_verified"] = False
+    at.run()
+    [error] = at.error
+    assert "has not verified ada" in error.value
+    assert "Demo project" not in texts(at)
