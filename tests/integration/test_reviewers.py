@@ -160,7 +160,7 @@ def test_only_admins_manage_reviewers(desk, actor):
 
 
 def test_removing_someone_not_listed_is_not_found(desk):
-    with pytest.raises(NotFound, match="nobody@studio.test is not in the reviewers table"):
+    with pytest.raises(NotFound, match=r"nobody@studio\.test is not in the reviewers table"):
         remove_reviewer(desk, ADMIN, "nobody@studio.test")
 
 

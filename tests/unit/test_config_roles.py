@@ -36,7 +36,7 @@ def test_settings_also_come_from_the_secrets_file(tmp_path):
 
 
 def test_default_role_choices_are_the_roles_or_none():
-    assert DEFAULT_ROLE_CHOICES == (*REVIEWER_ROLES, "none")
+    assert (*REVIEWER_ROLES, "none") == DEFAULT_ROLE_CHOICES
 
 
 def test_unknown_default_role_is_a_config_error(monkeypatch):
