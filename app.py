@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from stage8.ui.auth import require_sign_in
 from stage8.ui.chrome import demo_banner, login_gate, sidebar
 from stage8.ui.session import ensure_worker, get_desk
 
@@ -12,6 +13,7 @@ st.set_page_config(
 desk = get_desk()
 ensure_worker()  # queued generation jobs run off the script thread
 login_gate(desk.settings.app_password)
+require_sign_in()  # with [auth] in secrets.toml: st.login, role from the database
 
 pages = [
     st.Page(

@@ -41,6 +41,7 @@ fi
 
 # --- services -----------------------------------------------------------------------------
 bash scripts/browser_deps.sh
+bash tests/oidc/install.sh # the test OpenID Connect provider (npm ci when the lock changed)
 if [ -z "${STAGE8_TEST_DATABASE_URL:-}" ]; then
     STAGE8_TEST_DATABASE_URL="$(bash scripts/postgres_up.sh | tail -n 1)"
 fi

@@ -53,6 +53,19 @@ def _int(name: str, raw: str | None, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _default_role(raw: str | None) -> str:
+    role = (raw or "viewer").strip().lower()
+    if role not in DEFAULT_ROLE_CHOICES:
+        raise ConfigError(
+            f"STAGE8_DEFAULT_ROLE must be one of {', '.join(DEFAULT_ROLE_CHOICES)}, got {raw!r}."
+        )
+    return role
+
+
+# The roles of stage8.db.models.REVIEWER_ROLES, or `none` to refuse people nobody added.
+DEFAULT_ROLE_CHOICES = ("viewer", "reviewer", "admin", "none")
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = Path(".stage8")
@@ -77,6 +90,8 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_tries: int = 3
     app_password: str | None = None
+    admins: frozenset[str] = frozenset()  # emails that are always admin (lower case)
+    default_role: str = "viewer"  # role of a signed-in person not in the reviewers table
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -137,6 +152,10 @@ def load_settings() -> Settings:
         job_lease_seconds=_int("STAGE8_JOB_LEASE_SECONDS", get("STAGE8_JOB_LEASE_SECONDS"), 120, 1),
         job_max_tries=_int("STAGE8_JOB_MAX_TRIES", get("STAGE8_JOB_MAX_TRIES"), 3, minimum=1),
         app_password=get("STAGE8_APP_PASSWORD"),
+        admins=frozenset(
+            e.strip().lower() for e in (get("STAGE8_ADMINS") or "").split(",") if e.strip()
+        ),
+        default_role=_default_role(get("STAGE8_DEFAULT_ROLE")),
     )
     if storage == "supabase" and not (settings.supabase_url and settings.supabase_key):
         raise ConfigError(

@@ -9,6 +9,11 @@ class ConfigError(Stage8Error):
     """A setting is missing or malformed."""
 
 
+class InvalidInput(Stage8Error):
+    """A value a person gave (a count, a prompt, a filter, a name) is empty, malformed or out of
+    range; the message says what is accepted."""
+
+
 class NotFound(Stage8Error):
     """A project, scene, asset, attempt or image that was asked for does not exist."""
 
@@ -35,3 +40,7 @@ class ProviderError(Stage8Error):
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class NotAllowed(Stage8Error):
+    """The person's role may not do this; the message says which role can and who grants it."""

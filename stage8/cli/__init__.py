@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from stage8.cli import cleanup, core, decisions, export, generation, upload
+from stage8.cli import cleanup, core, decisions, export, generation, reviewers, upload
 from stage8.errors import Stage8Error
 
-MODULES = [core, generation, decisions, upload, export, cleanup]
+MODULES = [core, generation, decisions, upload, export, cleanup, reviewers]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,7 @@ from stage8.db.column_types import Money, UTCDateTime, utcnow
 ASSET_TYPES = ("character", "location", "prop")
 ATTEMPT_SOURCES = ("generated", "uploaded", "master_copy", "legacy")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+REVIEWER_ROLES = ("viewer", "reviewer", "admin")  # from least to most allowed
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -254,3 +255,20 @@ class DecisionEvent(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reviewer(Base):
+    """A person the desk knows by email, with their role; who added them and when. Emails are
+    stored in lower case, so one person has one row whatever the provider's spelling."""
+
+    __tablename__ = "reviewers"
+    __table_args__ = (
+        CheckConstraint(_in("role", REVIEWER_ROLES), name="role"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
