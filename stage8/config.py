@@ -104,7 +104,7 @@ class Settings:
 
 
 def default_database_url(home: Path) -> str:
-    return f"sqlite:///{(home / 'stage8.db.engine').resolve()}"
+    return f"sqlite:///{(home / 'stage8.db').resolve()}"
 
 
 def load_settings() -> Settings:

@@ -92,7 +92,7 @@ def db_kind(request) -> str:
 def database_url(db_kind, tmp_path, request) -> str:
     if db_kind == "sqlite":
         template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "stage8.db.engine"
+        path = tmp_path / "stage8.db"
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database_url")

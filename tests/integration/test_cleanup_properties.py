@@ -71,8 +71,8 @@ class Fresh:
         root = self.tmp_path / uuid.uuid4().hex[:8]
         if self.db_kind == "sqlite":
             root.mkdir()
-            shutil.copy(self.request.getfixturevalue("sqlite_template"), root / "stage8.db.engine")
-            url = f"sqlite:///{root / 'stage8.db.engine'}"
+            shutil.copy(self.request.getfixturevalue("sqlite_template"), root / "stage8.db")
+            url = f"sqlite:///{root / 'stage8.db'}"
         else:
             url = self.request.getfixturevalue("pg_database_url")
         engine = create_db_engine(url)

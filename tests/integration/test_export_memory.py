@@ -81,8 +81,8 @@ def generate(engine) -> None:
 @pytest.fixture(scope="module")
 def big_desk(sqlite_template, tmp_path_factory):
     home = tmp_path_factory.mktemp("export-memory")
-    shutil.copy(sqlite_template, home / "stage8.db.engine")
-    url = f"sqlite:///{home / 'stage8.db.engine'}"
+    shutil.copy(sqlite_template, home / "stage8.db")
+    url = f"sqlite:///{home / 'stage8.db'}"
     engine = create_db_engine(url)
     generate(engine)
     yield Desk(make_settings(home, url), engine, make_session_factory(engine))
