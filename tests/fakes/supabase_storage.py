@@ -13,6 +13,7 @@ gateway in front of it:
   sees no private bucket: get and info say not_found, list and remove answer 200 `[]` (nothing
   deleted), upload breaks the row-level security policy.
 - Listing or removing in a missing bucket answers 200 `[]`; reads and uploads say NoSuchBucket.
+- `undeletable` holds keys a row-level security policy keeps: their removal answers 200 `[]`.
 - `gateway = True` adds the hosted API gateway's check: an unknown `apikey` header gets 401.
 - The list endpoint returns folders (entries with id null) before files and matches prefixes
   like the server's SQL does (ILIKE: case-insensitive, '_' matches any character).
@@ -76,6 +77,8 @@ class FakeSupabaseStorage:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self.legacy_status = True
         self.gateway = False
+        # Keys a row-level security policy keeps: removing them answers 200 without them.
+        self.undeletable: set[str] = set()
         self._tokens: dict[str, tuple[str, str, float]] = {}
         self._failures: list[_Failure] = []
         self._lock = threading.RLock()
@@ -276,7 +279,8 @@ class FakeSupabaseStorage:
         prefixes = payload.get("prefixes") if isinstance(payload, dict) else None
         if not isinstance(prefixes, list) or not 1 <= len(prefixes) <= 1000:
             raise self._storage_error(400, "InvalidRequest", "prefixes must hold 1 to 1000 keys")
-        return [{"name": p, "id": objects.pop(p).id} for p in prefixes if p in objects]
+        gone = [p for p in prefixes if p in objects and p not in self.undeletable]
+        return [{"name": p, "id": objects.pop(p).id} for p in gone]
 
     def _list(self, objects: dict[str, FakeObject], payload: Any) -> list[dict]:
         if not isinstance(payload, dict) or not isinstance(payload.get("prefix"), str):
