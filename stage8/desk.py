@@ -1,7 +1,8 @@
 """The desk's unit of work: settings, database, image store and provider, opened once per process.
 
 Service functions take a `Desk` as their first argument and open their own transaction with
-`desk.tx()`, so pages, the command line and workers share one way of doing things.
+`desk.tx()` (or `desk.read()` to read only), so pages, the command line and workers share one
+way of doing things.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stage8.config import Settings, load_settings
 from stage8.db.engine import create_db_engine, make_session_factory, migrate, transaction
+from stage8.providers import make_provider
+from stage8.storage import make_store
+from stage8.storage.preflight import preflight
 
 if TYPE_CHECKING:
     from stage8.providers.base import ImageProvider
@@ -60,8 +64,6 @@ class Desk:
     def store(self) -> ImageStore:
         with self._lock:
             if self._store is None:
-                from stage8.storage import make_store
-
                 self._store = make_store(self.settings)
             return self._store
 
@@ -70,8 +72,6 @@ class Desk:
         """The configured image provider; a missing key raises ConfigError when first used."""
         with self._lock:
             if self._provider is None:
-                from stage8.providers import make_provider
-
                 self._provider = make_provider(self.settings)
             return self._provider
 
@@ -86,9 +86,24 @@ class Desk:
 
 
 def open_desk(settings: Settings | None = None, *, run_migrations: bool = True) -> Desk:
-    """Open the database (migrating it to the newest schema unless told not to)."""
+    """Open the image store and the database (migrating it unless told not to).
+
+    The store is checked first (`preflight`: once per process, for backends that need it), so
+    a missing bucket or a key without rights stops the desk with one StorageUnavailable naming
+    the setting to fix, before a migration, a page or a command does any work.
+    """
     settings = settings or load_settings()
+    store = make_store(settings)
+    try:
+        preflight(store)
+    except Exception:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+        raise
     engine = create_db_engine(settings.database_url)
     if run_migrations:
         migrate(engine)
-    return Desk(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    return Desk(
+        settings=settings, engine=engine, sessions=make_session_factory(engine), _store=store
+    )

@@ -30,6 +30,10 @@ class ObjectNotFound(StorageError):
     """The image store has no object under the given key."""
 
 
+class StorageUnavailable(StorageError):
+    """The image store cannot be used at all (bucket missing, key without rights): fix a setting."""
+
+
 class DecisionConflict(Stage8Error):
     """A decision cannot be made in the current state (e.g. trashing the selected attempt)."""
 

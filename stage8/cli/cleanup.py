@@ -88,6 +88,17 @@ def _trash(args: argparse.Namespace) -> int:
         return 0
     if args.purge is not None:
         purged = purge_now(d, args.purge, actor=actor(args))
+        if purged.error:
+            # The rows are gone and the keys recorded for the next cleanup, but no bytes were
+            # freed: say so, never "purged".
+            if args.json:
+                print_json(purged.as_json())
+            print(
+                f"error: attempt {purged.attempt_id} left the trash, but its stored images "
+                f"could not be deleted yet: {purged.error} The next cleanup deletes them.",
+                file=sys.stderr,
+            )
+            return 1
         _say(args, purged.as_json(), purged.message)
         return 0
     if args.purge_expired:

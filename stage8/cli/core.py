@@ -35,11 +35,9 @@ def _demo(args: argparse.Namespace) -> int:
     from stage8.demo.seed import seed_demo
 
     result = seed_demo(desk())
-    state = "Created" if result.created else "Already present:"
-    print(
-        f"{state} demo project {result.project_id} ({result.scenes} scenes, "
-        f"{result.assets} assets)."
-    )
+    if not result.complete:
+        raise Stage8Error(result.message)
+    print(result.message)
     return 0
 
 

@@ -2,6 +2,12 @@
 
 Made by `python -m stage8 demo` and by the app on an empty default database. Images are drawn
 with Pillow (stage8.demo.art), so the demo needs no network and every image is recognisable.
+
+Guarantees: the demo is made as one unit. Every drawing is processed first, then, in ONE
+transaction, the project row is added, the images are written to the store and every row
+(assets, scenes, instances, attempts and their decision events) is added; if anything fails,
+nothing is committed and the objects written for it are removed again, so running `demo` again
+starts from scratch. The counts it reports are read from the database.
 """
 
 from __future__ import annotations
@@ -11,14 +17,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from PIL import Image as PILImage
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from stage8.db.finders import get_instance
-from stage8.db.models import Project
+from stage8.db.column_types import utcnow
+from stage8.db.models import Attempt, Project, ProjectAsset, Scene, SceneAssetInstance
+from stage8.decisions.attempts import create_attempt
+from stage8.decisions.use_master import apply_as_is
 from stage8.demo import art as demo_art
 from stage8.desk import Desk
-from stage8.images.ingest import image_row, rows_or_rollback_objects, stage_bytes
-from stage8.projects import add_asset, add_instance, add_scene, create_project
+from stage8.images.ingest import (
+    StagedImage,
+    image_limits,
+    image_row,
+    rows_or_rollback_objects,
+    stage_image,
+)
+from stage8.images.pipeline import ProcessedImage, process
 
 DEMO_PROJECT = "Demo: The Lighthouse Keeper"
 DEMO_ACTOR = "demo"
@@ -103,10 +119,98 @@ CHANGED_DESCRIPTIONS = {
 
 @dataclass(frozen=True)
 class DemoResult:
+    """The demo project and what the database holds for it (live scenes, assets, attempts)."""
+
     project_id: int
     created: bool
     scenes: int
     assets: int
+    attempts: int
+
+    @property
+    def complete(self) -> bool:
+        return self.scenes >= len(SCENES) and self.assets >= len(ASSETS)
+
+    @property
+    def message(self) -> str:
+        counts = f"{self.scenes} scenes, {self.assets} assets, {self.attempts} attempts"
+        if self.created:
+            return f"Created demo project {self.project_id} ({counts})."
+        if self.complete:
+            return f"Already present: demo project {self.project_id} ({counts})."
+        return (
+            f"Demo project {self.project_id} is incomplete ({counts}; the demo has "
+            f"{len(SCENES)} scenes and {len(ASSETS)} assets): an older version stopped midway "
+            f"while making it. Remove project {DEMO_PROJECT!r} from the database, or use an "
+            "empty database, and run `python -m stage8 demo` again."
+        )
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One attempt of the demo: its drawing, already processed, and how it is recorded."""
+
+    scene_number: int
+    asset: str
+    number: int
+    code: str
+    image: ProcessedImage
+
+
+def demo_exists(desk: Desk) -> int | None:
+    """The demo project's id, or None. Reads only (no write lock on SQLite)."""
+    with desk.read() as session:
+        return session.scalar(select(Project.id).where(Project.name == DEMO_PROJECT))
+
+
+def seed_demo_if_empty(desk: Desk) -> DemoResult | None:
+    """On the embedded default database with no project at all, make the demo (the app's first
+    start); a database someone configured is never seeded. Returns what was made, or None."""
+    if not desk.settings.is_default_database:
+        return None
+    with desk.read() as session:
+        if session.scalar(select(Project.id).limit(1)) is not None:
+            return None
+    return seed_demo(desk)
+
+
+def seed_demo(desk: Desk) -> DemoResult:
+    """Create the demo project unless it exists, as one unit (see the module docstring)."""
+    existing = demo_exists(desk)
+    if existing is not None:
+        return demo_result(desk, existing, created=False)
+    masters, attempts = _drawings(desk)
+    staged: list[StagedImage] = []
+    try:
+        with rows_or_rollback_objects(desk, staged), desk.tx() as session:
+            project_id = _add_rows(desk, session, masters, attempts, staged)
+    except IntegrityError:
+        # Another process made the demo at the same moment (the project name is unique).
+        existing = demo_exists(desk)
+        if existing is None:
+            raise
+        return demo_result(desk, existing, created=False)
+    return demo_result(desk, project_id, created=True)
+
+
+def demo_result(desk: Desk, project_id: int, *, created: bool) -> DemoResult:
+    """The project's live scenes, assets and attempts, counted in the database."""
+    with desk.read() as session:
+        scenes = session.scalar(
+            select(func.count(Scene.id)).where(
+                Scene.project_id == project_id, Scene.deleted_at.is_(None)
+            )
+        )
+        assets = session.scalar(
+            select(func.count(ProjectAsset.id)).where(ProjectAsset.project_id == project_id)
+        )
+        attempts = session.scalar(
+            select(func.count(Attempt.id))
+            .join(SceneAssetInstance, SceneAssetInstance.id == Attempt.instance_id)
+            .join(Scene, Scene.id == SceneAssetInstance.scene_id)
+            .where(Scene.project_id == project_id, Attempt.trashed_at.is_(None))
+        )
+    return DemoResult(project_id, created, scenes or 0, assets or 0, attempts or 0)
 
 
 def _png(image: PILImage.Image) -> bytes:
@@ -124,86 +228,121 @@ def _draw(asset_type: str, name: str, seed: int, variant: int) -> PILImage.Image
     return draw(name, seed, variant)
 
 
-def demo_exists(desk: Desk) -> int | None:
-    with desk.tx() as session:
-        return session.scalar(select(Project.id).where(Project.name == DEMO_PROJECT))
+def _drawings(desk: Desk) -> tuple[dict[str, ProcessedImage], list[_Planned]]:
+    """Every picture of the demo, drawn and processed before any write."""
+    limits = image_limits(desk)
+    kinds = {name: (asset_type, seed) for name, asset_type, _, seed in ASSETS}
+    masters = {
+        name: process(_png(_draw(t, name, seed, 0)), limits) for name, (t, seed) in kinds.items()
+    }
+    planned: list[_Planned] = []
+    for number, _, plan in SCENES:
+        for name, what in plan.items():
+            if not isinstance(what, list):
+                continue
+            asset_type, seed = kinds[name]
+            for i, code in enumerate(what, start=1):
+                base = _draw(asset_type, name, seed, number * 10 + i)
+                art = demo_art.draw_scene_variant(base, number, i, code.rstrip("*"))
+                planned.append(_Planned(number, name, i, code, process(_png(art), limits)))
+    return masters, planned
 
 
-def seed_demo(desk: Desk) -> DemoResult:
-    """Create the demo project unless it exists; returns its id and whether it was made now."""
-    existing = demo_exists(desk)
-    if existing is not None:
-        return DemoResult(existing, False, len(SCENES), len(ASSETS))
-    project_id = create_project(
-        desk,
-        DEMO_PROJECT,
+def _add_rows(
+    desk: Desk,
+    session: Session,
+    masters: dict[str, ProcessedImage],
+    attempts: list[_Planned],
+    staged: list[StagedImage],
+) -> int:
+    """Inside the caller's transaction: the project, its objects (recorded in `staged` so a
+    failure removes them) and every row. Returns the project id."""
+    now = utcnow()
+    project = Project(
+        name=DEMO_PROJECT,
         description="Demo data made by the desk. Connect a real database to review your own.",
         is_demo=True,
+        created_at=now,
     )
-    asset_ids: dict[str, int] = {}
-    kinds: dict[str, tuple[str, int]] = {}
-    for name, asset_type, description, seed in ASSETS:
-        art = _draw(asset_type, name, seed, 0)
-        asset_ids[name] = add_asset(
-            desk, project_id, name, asset_type, description=description, image_bytes=_png(art)
+    session.add(project)
+    session.flush()
+
+    def image_id(processed: ProcessedImage) -> int:
+        staged.append(stage_image(desk, project.id, processed))
+        return image_row(session, staged[-1]).id
+
+    assets: dict[str, ProjectAsset] = {}
+    for name, asset_type, description, _ in ASSETS:
+        assets[name] = ProjectAsset(
+            project_id=project.id,
+            name=name,
+            asset_type=asset_type,
+            description=description,
+            tags=[],
+            image_id=image_id(masters[name]),
+            created_at=now,
         )
-        kinds[name] = (asset_type, seed)
+        session.add(assets[name])
+    session.flush()
+    pictures = {(p.scene_number, p.asset, p.number): p for p in attempts}
     for number, title, plan in SCENES:
-        scene_id = add_scene(desk, project_id, number, title)
+        scene = Scene(project_id=project.id, scene_number=number, title=title, created_at=now)
+        session.add(scene)
+        session.flush()
         for name, what in plan.items():
             changed = what != "as-is"
-            instance_id = add_instance(
-                desk,
-                scene_id,
-                asset_ids[name],
+            instance = SceneAssetInstance(
+                scene_id=scene.id,
+                asset_id=assets[name].id,
                 description=CHANGED_DESCRIPTIONS.get(name, f"{name} in scene {number}")
                 if changed
                 else None,
-                actor=DEMO_ACTOR,
+                created_at=now,
+                updated_at=now,
             )
-            if isinstance(what, list):
-                _add_demo_attempts(desk, project_id, instance_id, number, name, kinds[name], what)
-    return DemoResult(project_id, True, len(SCENES), len(ASSETS))
+            session.add(instance)
+            session.flush()
+            if not changed:
+                apply_as_is(session, desk, instance, actor=DEMO_ACTOR, reason="unchanged asset")
+            elif isinstance(what, list):
+                for i in range(1, len(what) + 1):
+                    picture = pictures[(number, name, i)]
+                    _add_attempt(desk, session, instance, picture, image_id(picture.image))
+    return project.id
 
 
-def _add_demo_attempts(desk, project_id, instance_id, scene_number, name, kind, plan) -> None:
-    from stage8.decisions.attempts import add_attempt, select_attempt
-
-    asset_type, seed = kind
-    for i, code in enumerate(plan, start=1):
-        base = _draw(asset_type, name, seed, scene_number * 10 + i)
-        art = demo_art.draw_scene_variant(base, scene_number, i, code.rstrip("*"))
-        staged = stage_bytes(desk, project_id, _png(art))
-        source = {"gen": "generated", "upload": "uploaded", "legacy": "legacy"}[code.rstrip("*")]
-        fields: dict[str, object] = {}
-        if source == "generated":
-            fields = {
-                "prompt": f"{name}, scene {scene_number}, cinematic still, take {i}",
-                "provider": "gemini",
-                "model": "gemini-2.5-flash-image",
-                "cost_usd": GEMINI_PRICE,
-                "duration_ms": 4200 + 137 * i,
-            }
-        elif source == "uploaded":
-            fields = {
-                "original_filename": f"{name.lower().replace(' ', '_')}_s{scene_number}_{i}.png",
-                "original_format": "PNG",
-                "original_byte_size": len(staged.processed.data),
-            }
-        with rows_or_rollback_objects(desk, [staged]), desk.tx() as session:
-            get_instance(session, instance_id)
-            image_id = image_row(session, staged).id
-        change = add_attempt(
-            desk,
-            instance_id,
-            source=source,
-            image_id=image_id,
-            actor=DEMO_ACTOR,
-            select_it=False,
-            mime_type=staged.processed.mime_type,
-            file_size=len(staged.processed.data),
-            **fields,
-        )
-        if code.endswith("*"):
-            # Picked as soon as it exists, so a small attempt cap can never trash it first.
-            select_attempt(desk, change.attempt.id, actor=DEMO_ACTOR, reason="demo pick")
+def _add_attempt(
+    desk: Desk, session: Session, instance: SceneAssetInstance, picture: _Planned, image_id: int
+) -> None:
+    kind = picture.code.rstrip("*")
+    source = {"gen": "generated", "upload": "uploaded", "legacy": "legacy"}[kind]
+    name, scene_number, i = picture.asset, picture.scene_number, picture.number
+    fields: dict[str, object] = {}
+    if source == "generated":
+        fields = {
+            "prompt": f"{name}, scene {scene_number}, cinematic still, take {i}",
+            "provider": "gemini",
+            "model": "gemini-2.5-flash-image",
+            "cost_usd": GEMINI_PRICE,
+            "duration_ms": 4200 + 137 * i,
+        }
+    elif source == "uploaded":
+        fields = {
+            "original_filename": f"{name.lower().replace(' ', '_')}_s{scene_number}_{i}.png",
+            "original_format": "PNG",
+            "original_byte_size": len(picture.image.data),
+        }
+    create_attempt(
+        session,
+        instance,
+        source=source,
+        image_id=image_id,
+        actor=DEMO_ACTOR,
+        # Picked as soon as it exists, so a small attempt cap can never trash it first.
+        select_it=picture.code.endswith("*"),
+        cap=desk.settings.attempt_cap,
+        reason="demo pick" if picture.code.endswith("*") else None,
+        mime_type=picture.image.mime_type,
+        file_size=len(picture.image.data),
+        **fields,
+    )

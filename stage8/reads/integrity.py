@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from stage8.db.models import Attempt, GenerationJob, Image, ProjectAsset, SceneAssetInstance
 from stage8.decisions.references import reference_states
 from stage8.desk import Desk
+from stage8.storage.preflight import preflight
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,13 @@ class Violation:
 
 
 def check(desk: Desk, *, storage: bool = True) -> list[Violation]:
-    """Every violation found; an empty list means the database and store are consistent."""
+    """Every violation found; an empty list means the database and store are consistent.
+
+    With `storage`, the store's preflight runs first: a store that cannot be used raises one
+    StorageUnavailable naming the setting to fix, instead of reporting every object missing.
+    """
+    if storage:
+        preflight(desk.store)
     found: list[Violation] = []
     with desk.read() as session:
         found += _selection(session)

@@ -2,32 +2,33 @@
 
 Guarantees: keys are checked before any request; uploads always send the caller's content type
 (the client would otherwise label every object text/plain) and overwrite (`x-upsert: true`);
-every client, HTTP and connection failure becomes a StorageError (ObjectNotFound for a missing
-object) whose message says what failed and which setting to check. The API key is never put in
-a message or a repr.
+reads (get, exists, list) are tried again on a 5xx answer or a dropped connection, a bounded
+number of times; an empty listing or a short removal is checked against the bucket, because the
+server answers 200 `[]` for a missing bucket or a key that may not delete; `remove` fails naming
+every object still stored. Every client, HTTP and connection failure becomes a StorageError
+(ObjectNotFound for a missing object) saying what failed and which setting to check. The API
+key is never put in a message or a repr.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from storage3.exceptions import StorageApiError
-from storage3.utils import StorageException
 from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from stage8.errors import ConfigError, ObjectNotFound, StorageError
 from stage8.storage import validate_key, validate_prefix
 from stage8.storage.base import StoredObject
+from stage8.storage.supabase_errors import Translator, is_transient, key_role
 
-_AUTH_CODES = {"InvalidJWT", "Unauthorized", "AccessDenied", "InvalidSignature", "ExpiredToken"}
-_UNPARSED = "Unable to parse error message: "  # storage3's prefix for non-JSON error bodies
 # Full-size uploads can be tens of megabytes; connecting should still fail fast.
 _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_T = TypeVar("_T")
 
 
 class SupabaseStore:
@@ -58,9 +59,15 @@ class SupabaseStore:
         self.url = url or str(client.supabase_url)
         self.bucket = bucket
         self._client = client
-        # Page and batch sizes are attributes so tests can make them small.
+        # Who this store is to the preflight's per-process cache (a digest, never the key).
+        secret = hashlib.sha256((key or "").encode()).hexdigest()[:16] if key else id(client)
+        self.identity = ("supabase", self.url, bucket, secret)
+        self._translate = Translator(self.url, bucket, key_role(key))
+        # Page and batch sizes and the pauses between read tries are attributes so tests can
+        # change them.
         self.page_size = 1000
         self.remove_batch = 100
+        self.retry_delays: tuple[float, ...] = (0.1, 0.3)
 
     def __repr__(self) -> str:
         return f"SupabaseStore(url={self.url!r}, bucket={self.bucket!r})"
@@ -84,27 +91,35 @@ class SupabaseStore:
     def get(self, key: str) -> bytes:
         """Return the object's bytes; ObjectNotFound when the bucket has no such object."""
         validate_key(key)
-        with self._translate("download", key):
-            return self._files().download(key)
+        return self._read("download", key, lambda: self._files().download(key))
 
     def exists(self, key: str) -> bool:
         """True when the bucket holds an object under key (a folder is not an object)."""
         validate_key(key)
         try:
             # /object/info compares names exactly; the list endpoint would not (see _walk).
-            with self._translate("lookup", key):
-                self._files().info(key)
+            self._read("lookup", key, lambda: self._files().info(key))
         except ObjectNotFound:
             return False
         return True
 
     def remove(self, keys: Iterable[str]) -> None:
-        """Delete the objects in batches; absent keys are not an error. Keys are checked first."""
-        wanted = [validate_key(key) for key in keys]
+        """Delete the objects in batches; absent keys are not an error. Keys are checked first.
+
+        The server answers with the objects it deleted. Any other key asked for is looked up:
+        StorageError naming those still stored (a key without delete rights deletes nothing
+        and still answers 200), or naming the bucket when it is missing or hidden from the key.
+        """
+        wanted = list(dict.fromkeys(validate_key(key) for key in keys))
+        missed: list[str] = []
         for start in range(0, len(wanted), self.remove_batch):
             batch = wanted[start : start + self.remove_batch]
             with self._translate("removal", _describe(batch)):
-                self._files().remove(batch)
+                answer = self._files().remove(batch)
+            removed = {e.get("name") for e in answer or [] if isinstance(e, dict)}
+            missed += [key for key in batch if key not in removed]
+        if missed:
+            self._confirm_absent(missed)
 
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
         """Every object whose key starts with prefix, in key order, recursing into folders."""
@@ -122,9 +137,44 @@ class SupabaseStore:
             raise StorageError(f"Supabase Storage returned no signed URL for {key}.")
         return url
 
+    def require_bucket(self, during: str) -> None:
+        """StorageError naming STAGE8_BUCKET unless the key can see the bucket."""
+        self._read("bucket lookup", during, lambda: self._client.storage.get_bucket(self.bucket))
+
     def _files(self) -> Any:
         # Looked up on every call: the client drops its storage sub-client on auth events.
         return self._client.storage.from_(self.bucket)
+
+    def _read(self, action: str, what: str, call: Callable[[], _T]) -> _T:
+        """call() under _translate, tried again after each pause in retry_delays when it fails
+        in a way that may pass (a 5xx, such as a read racing an overwrite, or a lost
+        connection)."""
+        tries = len(self.retry_delays) + 1
+        for attempt in range(tries):
+            try:
+                with self._translate(action, what):
+                    return call()
+            except StorageError as exc:
+                if not is_transient(exc.__cause__):
+                    raise
+                if attempt == tries - 1:
+                    raise StorageError(
+                        f"The {action} of {what} failed {tries} times in a row: {exc}"
+                    ) from exc
+            time.sleep(self.retry_delays[attempt])
+        raise AssertionError("unreachable")  # the last try returns or raises
+
+    def _confirm_absent(self, keys: list[str]) -> None:
+        try:
+            self.require_bucket(_describe(keys))
+        except StorageError as exc:
+            raise StorageError(f"Supabase Storage removed none of {_name(keys)}: {exc}") from exc
+        still = [key for key in keys if self.exists(key)]
+        if still:
+            raise StorageError(
+                f"Supabase Storage did not remove {_name(still)} from bucket {self.bucket!r} "
+                f"although asked to. {self._translate.key_hint()}"
+            )
 
     def _walk(self, prefix: str) -> Iterator[StoredObject]:
         # The list endpoint matches "<folder>/%" with ILIKE: case-insensitively and with '_'
@@ -132,16 +182,21 @@ class SupabaseStore:
         # "project_1" would silently merge in "projectX1". Walking from the root lets every
         # folder be checked against its siblings before it is listed.
         folder = prefix.rpartition("/")[0]
+        entries = self._list_folder("")
+        if not entries:
+            # A missing bucket, or one the key cannot see, is listed as empty too.
+            self.require_bucket(f"the listing of {prefix or 'the bucket'}")
+            return
         parent = ""
         for name in folder.split("/") if folder else []:
-            if not self._is_listable(parent, name, self._list_folder(parent)):
+            if not self._is_listable(parent, name, entries):
                 return
             parent = f"{parent}/{name}" if parent else name
+            entries = self._list_folder(parent)
         found: list[StoredObject] = []
-        pending = [folder]
+        pending = [(folder, entries)]
         while pending:
-            current = pending.pop()
-            entries = self._list_folder(current)
+            current, entries = pending.pop()
             for entry in entries:
                 name = entry.get("name") or ""
                 key = f"{current}/{name}" if current else name
@@ -149,7 +204,7 @@ class SupabaseStore:
                     continue
                 if entry.get("id") is None:  # the list endpoint marks folders with a null id
                     if self._is_listable(current, name, entries):
-                        pending.append(key)
+                        pending.append((key, self._list_folder(key)))
                 # Names the desk cannot have written, such as the dashboard's
                 # .emptyFolderPlaceholder, are skipped.
                 elif _is_valid_key(key):
@@ -175,65 +230,15 @@ class SupabaseStore:
     def _list_folder(self, folder: str) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []
         sort = {"column": "name", "order": "asc"}
+        what = f"{folder or 'the bucket root'}/"
         while True:
             options = {"limit": self.page_size, "offset": len(entries), "sortBy": sort}
-            with self._translate("listing", f"{folder or 'the bucket root'}/"):
-                page = self._files().list(folder, options)
+            page = self._read("listing", what, lambda o=options: self._files().list(folder, o))
             if not isinstance(page, list):
                 raise StorageError(f"Supabase Storage answered a listing with {page!r:.200}.")
             entries += [entry for entry in page if isinstance(entry, dict)]
             if len(page) < self.page_size:
                 return entries
-
-    @contextmanager
-    def _translate(self, action: str, what: str) -> Iterator[None]:
-        try:
-            yield
-        except StorageApiError as exc:
-            raise self._api_error(action, what, exc) from exc
-        except httpx.TimeoutException as exc:
-            raise StorageError(
-                f"Supabase Storage at {self.url} did not answer in time during the {action} of "
-                f"{what}. Try again; if it persists, check SUPABASE_URL and the network."
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise StorageError(
-                f"Could not reach Supabase Storage at {self.url} for the {action} of {what}: "
-                f"{exc or type(exc).__name__}. Check SUPABASE_URL and the network connection."
-            ) from exc
-        except (StorageException, ValueError, KeyError) as exc:
-            raise StorageError(
-                f"Supabase Storage sent an unexpected answer to the {action} of {what}: {exc}."
-            ) from exc
-
-    def _api_error(self, action: str, what: str, exc: StorageApiError) -> StorageError:
-        status = _status(exc.status)
-        code = str(exc.code)
-        message = _readable(str(exc.message))
-        text = f"{code} {message}".lower()
-        if code == "NoSuchBucket" or "bucket not found" in text:
-            return StorageError(
-                f"Supabase Storage has no bucket {self.bucket!r} (during the {action} of {what}). "
-                "Create it in the Supabase dashboard or set STAGE8_BUCKET to an existing bucket."
-            )
-        # Evidence from the body, not the bare status: a 404 from a proxy or a wrong
-        # SUPABASE_URL path must not read as "no such image".
-        if code in ("not_found", "NoSuchKey") or "object not found" in text:
-            return ObjectNotFound(f"No image is stored under {what} in bucket {self.bucket!r}.")
-        if status in (401, 403) or code in _AUTH_CODES:
-            return StorageError(
-                f"Supabase Storage refused the {action} of {what}: {message}. Check SUPABASE_KEY "
-                f"(use the service_role key) and that bucket {self.bucket!r} exists."
-            )
-        if status >= 500:
-            return StorageError(
-                f"Supabase Storage failed during the {action} of {what} (HTTP {status}): "
-                f"{message}. The service may be briefly unavailable; try again."
-            )
-        return StorageError(
-            f"Supabase Storage refused the {action} of {what} (HTTP {status}): {message}. "
-            f"Check SUPABASE_URL, SUPABASE_KEY and that bucket {self.bucket!r} exists."
-        )
 
 
 def _stored_object(key: str, entry: dict[str, Any]) -> StoredObject:
@@ -254,31 +259,15 @@ def _utc(stamp: object) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _status(raw: object) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        return 0
-
-
-def _readable(message: str) -> str:
-    """storage3 reports a non-JSON or unexpected error body as one long string; shorten it."""
-    if not message.startswith(_UNPARSED):
-        return message
-    body = message.removeprefix(_UNPARSED).strip()
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict):
-        for field in ("message", "msg", "error"):
-            if isinstance(parsed.get(field), str) and parsed[field]:
-                return parsed[field]
-    return body[:200] or "no details given"
-
-
 def _describe(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{len(keys)} objects ({keys[0]}, ...)"
+
+
+def _name(keys: list[str], most: int = 5) -> str:
+    """Every key up to `most`, then how many more: enough to find them, short enough to read."""
+    shown = ", ".join(keys[:most])
+    more = f" and {len(keys) - most} more" if len(keys) > most else ""
+    return f"{len(keys)} object{'s' if len(keys) != 1 else ''} ({shown}{more})"
 
 
 def _ilike_matches(pattern: str, name: str) -> bool:

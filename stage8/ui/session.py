@@ -9,21 +9,16 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from stage8.config import load_settings
+from stage8.demo.seed import seed_demo_if_empty
 from stage8.desk import Desk, open_desk
 from stage8.errors import Stage8Error
 
 
 @st.cache_resource(show_spinner="Opening the desk…")
 def _open() -> Desk:
+    # open_desk runs the storage preflight; a failure is not cached, so a reload tries again.
     desk = open_desk(load_settings())
-    if desk.settings.is_default_database:
-        from stage8.db.models import Project
-        from stage8.demo.seed import demo_exists, seed_demo
-
-        with desk.tx() as session:
-            empty = session.query(Project.id).first() is None
-        if empty and demo_exists(desk) is None:
-            seed_demo(desk)
+    seed_demo_if_empty(desk)
     return desk
 
 
