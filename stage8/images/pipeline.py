@@ -200,8 +200,8 @@ def _open(data: bytes, limits: ImageLimits) -> ImageFile.ImageFile:
         raise InvalidImage("the file is empty")
     if len(data) > limits.max_bytes:
         raise InvalidImage(
-            f"the file is {_byte_size(len(data))}; "
-            f"the desk accepts files up to {_byte_size(limits.max_bytes)}"
+            f"the file is {byte_size(len(data))}; "
+            f"the desk accepts files up to {byte_size(limits.max_bytes)}"
         )
     kind = sniff_format(data)
     if kind not in ALLOWED_FORMATS:
@@ -248,7 +248,10 @@ def _format_of(im: Image.Image) -> str:
     return "JPEG" if im.format == "MPO" else str(im.format)
 
 
-def _byte_size(count: int) -> str:
+def byte_size(count: int) -> str:
+    """A file size for people: "812 bytes", "4.3 KB", "25.0 MB", "3.0 GB"."""
+    if count >= 1024**3:
+        return f"{count / 1024**3:.1f} GB"
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.1f} MB"
     if count >= 1024:
