@@ -6,7 +6,8 @@ opaque and WebP when transparent, with a small JPEG thumbnail made at ingest.
 
 Files are identified by their bytes only; names and declared MIME types are never trusted.
 `PIL.ImageFile.LOAD_TRUNCATED_IMAGES` must stay False (Pillow's default): it is what makes a
-truncated file fail to decode instead of coming out half grey.
+truncated file fail to decode instead of coming out half grey. Memory is bounded before any
+pixel is decoded (`budget`) and the decoded picture is the only full-size copy (`downscale`).
 """
 
 from __future__ import annotations
