@@ -152,6 +152,13 @@ def bomb_png() -> bytes:
     return raw_png(50_000, 50_000, 8, 2, b"\x00" * 64)
 
 
+def ztxt_bomb_png() -> bytes:
+    """A small PNG whose compressed comment inflates to 2 MB (over Pillow's 1 MB chunk limit)."""
+    png = encode(quadrants(), "PNG")
+    chunk = png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(2 * MB), 9))
+    return png[:33] + chunk + png[33:]  # right after IHDR
+
+
 def texted_png() -> bytes:
     from PIL import PngImagePlugin
 
@@ -208,6 +215,13 @@ def corpus() -> tuple[CorpusFile, ...]:
         rejected(
             "strip.png", encode(Image.new("RGB", (2000, 40)), "PNG"), "too_narrow", "at least 64"
         ),
+        rejected(
+            "ribbon.png",
+            encode(Image.new("RGB", (90, 3200)), "PNG"),
+            "too_narrow_when_stored",
+            "would be stored as 58 × 2048",
+        ),
+        rejected("notes-bomb.png", ztxt_bomb_png(), "ztxt_bomb", "too much compressed metadata"),
         rejected("blink.gif", animation("GIF"), "animated_gif", "GIF image"),
         rejected(
             "blink.webp", animation("WEBP"), "animated_webp", "animated images are not accepted"

@@ -10,15 +10,18 @@ when a purge removed its image row but the storage delete then failed. Guarantee
   default: an upload writes its object first and its rows a moment later), or when a purge in
   that window named it and the object is no newer than that purge (a purge whose storage delete
   failed). An object whose age the backend cannot tell is left alone.
+- A backend that writes through temporary files (the local folder) shows them to the sweep:
+  one older than `older_than` whose writer is gone (`reason="temporary"`, left by a killed
+  process) is removed; one a writer still holds is never touched, whatever its age.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
@@ -27,6 +30,7 @@ from stage8.db.column_types import utcnow
 from stage8.db.models import DecisionEvent, Image, Project
 from stage8.desk import Desk
 from stage8.errors import StorageError
+from stage8.storage.base import StoredObject
 
 ORPHAN_AGE = timedelta(hours=1)
 REMOVE_BATCH = 100
@@ -35,9 +39,21 @@ _CLOCK_SLACK = timedelta(minutes=5)
 _LOCK_CLASS = 0x5338  # "S8": the advisory-lock namespace of storage keys
 
 
+@runtime_checkable
+class TemporaryFiles(Protocol):
+    """What a store that writes through temporary files offers the sweep (see LocalStore)."""
+
+    def list_temporary(self, prefix: str = "") -> Iterator[StoredObject]: ...
+
+    def is_temporary(self, key: str) -> bool: ...
+
+    def remove_temporary(self, keys: Iterable[str]) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Orphan:
-    """A stored object nothing refers to: `orphan` (old enough) or `purged` (left by a purge)."""
+    """A stored object nothing refers to: `orphan` (old enough), `purged` (left by a purge) or
+    `temporary` (a temporary file its killed writer left)."""
 
     key: str
     size: int
@@ -100,8 +116,18 @@ def remove_unreferenced_objects(
     before it stay done, and the rest is found again by `find_orphans`.
     """
     pending = sorted(set(keys))
-    size = batch or REMOVE_BATCH
     result = Removal()
+    store = desk.store
+    if isinstance(store, TemporaryFiles):
+        temporary = [k for k in pending if store.is_temporary(k)]
+        pending = [k for k in pending if not store.is_temporary(k)]
+        try:
+            # No row ever names a temporary file; the store skips any a writer still holds.
+            result.removed += store.remove_temporary(temporary)
+        except StorageError as exc:
+            result.error = str(exc)
+            return result
+    size = batch or REMOVE_BATCH
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
         try:
@@ -144,9 +170,14 @@ def find_orphans(
     with desk.read() as session:
         project_ids = list(session.scalars(select(Project.id).order_by(Project.id)))
     listed = [obj for pid in project_ids for obj in desk.store.list(f"project_{pid}/")]
-    if not listed:
-        return []
     cutoff = now - older_than
+    abandoned = [
+        Orphan(obj.key, obj.size, obj.updated_at, "temporary")
+        for obj in _temporary_files(desk, project_ids)
+        if obj.updated_at is not None and obj.updated_at <= cutoff
+    ]
+    if not listed:
+        return abandoned
     with desk.read() as session:
         used = referenced_keys(session)
         purged = _recently_purged(session, cutoff - _CLOCK_SLACK)
@@ -159,7 +190,14 @@ def find_orphans(
         elif obj.key in purged and obj.updated_at <= purged[obj.key]:
             # Never newer than the purge: a re-upload of the same bytes writes a newer object.
             found.append(Orphan(obj.key, obj.size, obj.updated_at, "purged"))
-    return found
+    return found + abandoned
+
+
+def _temporary_files(desk: Desk, project_ids: list[int]) -> list[StoredObject]:
+    store = desk.store
+    if not isinstance(store, TemporaryFiles):
+        return []
+    return [obj for pid in project_ids for obj in store.list_temporary(f"project_{pid}/")]
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 Keys are content-addressed per project (`project_<id>/images/<sha[:2]>/<sha>.<ext>`): the same
 bytes are stored once and every attempt or asset that uses them shares the one `images` row,
-so "copying" an image never copies bytes. If the rows then fail to commit, the objects written
-for them are removed again unless some row already refers to them.
+so "copying" an image never copies bytes. If staging fails halfway (the image is written, its
+thumbnail is not: a full disk), or the rows then fail to commit, the objects written for them
+are removed again unless some row already refers to them; removal always holds the keys' locks
+and re-checks the rows (`remove_unreferenced`), so a concurrent writer of the same bytes either
+sees the object gone and writes it again (`_ensure_objects`) or keeps it by its committed row.
 """
 
 from __future__ import annotations
@@ -40,13 +43,25 @@ def image_limits(desk: Desk) -> ImageLimits:
 
 
 def stage_image(desk: Desk, project_id: int, processed: ProcessedImage) -> StagedImage:
-    """Write the display image and its thumbnail to the store (idempotent for the same bytes)."""
+    """Write the display image and its thumbnail to the store (idempotent for the same bytes).
+
+    All or nothing: when a write fails, what this call wrote (or may have half written) is
+    removed again before the error goes on, unless a row already refers to it.
+    """
     key = content_addressed_key(project_id, processed.sha256, processed.ext)
     small = thumb_key(key)
-    if not desk.store.exists(key):
-        desk.store.put(key, processed.data, processed.mime_type)
-    if not desk.store.exists(small):
-        desk.store.put(small, processed.thumb, "image/jpeg")
+    attempted: list[str] = []
+    try:
+        for name, data, content_type in (
+            (key, processed.data, processed.mime_type),
+            (small, processed.thumb, "image/jpeg"),
+        ):
+            if not desk.store.exists(name):
+                attempted.append(name)
+                desk.store.put(name, data, content_type)
+    except BaseException:
+        remove_unreferenced(desk, attempted)
+        raise
     return StagedImage(
         project_id=project_id, key=key, thumb_key=small, processed=processed, store=desk.store
     )

@@ -20,13 +20,15 @@ WORKING_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 
 
-def to_working_mode(im: Image.Image) -> Image.Image:
+def to_working_mode(im: Image.Image, *, wide: bool | None = None) -> Image.Image:
     """Return `im` as 8-bit L, LA, RGB, RGBA or CMYK.
 
     Guarantees: transparency survives (a palette or grey/RGB image with a transparent colour
     gains an alpha channel); 16-bit grey is scaled to 8 bits (32768 -> 128), never clipped.
     The input is returned unchanged when it is already in a working mode without a
-    transparent colour key. Raises ValueError for a mode Pillow cannot convert.
+    transparent colour key. Raises ValueError for a mode Pillow cannot convert. `wide` says
+    whether 32-bit grey ("I", "F") holds a 16-bit range; None judges it from `im` itself (a
+    band of a larger picture must pass the whole picture's answer).
     """
     mode = im.mode
     keyed = im.info.get("transparency") is not None
@@ -43,7 +45,7 @@ def to_working_mode(im: Image.Image) -> Image.Image:
     if mode in _SIXTEEN_BIT:
         return _sixteen_bit_grey(im)
     if mode in ("I", "F"):
-        return _wide_grey(im)
+        return _wide_grey(im, im.getextrema()[1] > 255 if wide is None else wide)
     return im.convert("RGBA" if im.has_transparency_data else "RGB")
 
 
@@ -65,11 +67,10 @@ def _sixteen_bit_grey(im: Image.Image) -> Image.Image:
     return grey
 
 
-def _wide_grey(im: Image.Image) -> Image.Image:
+def _wide_grey(im: Image.Image, wide: bool) -> Image.Image:
     # Of the accepted formats only 16-bit PNG yields these modes (via older Pillow releases), so
     # values above 255 mean a 16-bit range; scaling keeps them from clipping to white.
-    _, high = im.getextrema()
-    if high > 255:
+    if wide:
         im = im.point(lambda v: v * (255 / 65535))
     return im.convert("L")
 

@@ -6,7 +6,8 @@ opaque and WebP when transparent, with a small JPEG thumbnail made at ingest.
 
 Files are identified by their bytes only; names and declared MIME types are never trusted.
 `PIL.ImageFile.LOAD_TRUNCATED_IMAGES` must stay False (Pillow's default): it is what makes a
-truncated file fail to decode instead of coming out half grey.
+truncated file fail to decode instead of coming out half grey. Memory is bounded before any
+pixel is decoded (`budget`) and the decoded picture is the only full-size copy (`downscale`).
 """
 
 from __future__ import annotations
@@ -19,17 +20,12 @@ from dataclasses import dataclass
 from math import ceil
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, PngImagePlugin
 
 from stage8.errors import InvalidImage
-from stage8.images.modes import (
-    declared_size,
-    flatten,
-    has_used_alpha,
-    sniff_format,
-    to_srgb,
-    to_working_mode,
-)
+from stage8.images.budget import check_decode_cost
+from stage8.images.downscale import fit_working, fitted_size
+from stage8.images.modes import declared_size, flatten, has_used_alpha, sniff_format, to_srgb
 
 if TYPE_CHECKING:
     from stage8.config import Settings
@@ -38,9 +34,14 @@ ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 _ACCEPTS = "the desk accepts PNG, JPEG and WebP"
 _PREFERENCES = ("auto", "jpeg", "webp", "png")
+_DAMAGED = (
+    "the file is truncated or damaged{where}; re-export it from the program that made it, "
+    "or save it as PNG"
+)
+_METADATA_BOMB = "the file has too much compressed metadata ({what}); re-save it without metadata"
 
-# Downscale in two steps (box reduce, then LANCZOS) once the image is this many times larger
-# than the target; at 3 the result is indistinguishable from a full LANCZOS pass.
+# The thumbnail, made from the stored picture: downscale in two steps (box reduce, then LANCZOS)
+# once it is this many times larger than the target; at 3 the result is indistinguishable.
 _REDUCING_GAP = 3.0
 # libjpeg's scaled decoding (1/2, 1/4, 1/8) is a proper low-pass in the DCT domain, not a
 # subsampling, so it may go all the way down to the largest scale that is still at least the
@@ -69,16 +70,23 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct
 
 @dataclass(frozen=True)
 class ImageLimits:
-    """What the desk accepts and produces. Defaults match `stage8.config.Settings`."""
+    """What the desk accepts and produces. Defaults match `stage8.config.Settings`.
+
+    `max_decode_bytes` bounds the memory one image may take to decode and downscale, as
+    estimated from its header (`stage8.images.budget`); it keeps any accepted upload's peak
+    under 400 MB.
+    """
 
     max_bytes: int = 25 * 1024 * 1024
     max_pixels: int = 60_000_000
     min_edge: int = 64
     max_edge: int = 2048
     thumb_edge: int = 320
+    max_decode_bytes: int = 340 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        if min(self.max_bytes, self.max_pixels, self.min_edge, self.max_edge, self.thumb_edge) < 1:
+        values = (self.max_bytes, self.max_pixels, self.min_edge, self.max_edge, self.thumb_edge)
+        if min(*values, self.max_decode_bytes) < 1:
             raise ValueError(f"every image limit must be at least 1: {self}")
 
     @classmethod
@@ -125,11 +133,15 @@ def probe(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> tuple[str, int, 
     stored in the header (before EXIF orientation). Raises InvalidImage, with the reason in
     plain words, for empty or oversized files, anything that is not a PNG, JPEG or WebP image,
     more pixels than `limits.max_pixels` (judged from the header, so a decompression bomb is
-    never decoded), an edge shorter than `limits.min_edge`, and animations.
+    never decoded), an edge shorter than `limits.min_edge` as uploaded or as it would be
+    stored (after the downscale to `limits.max_edge`), more memory to decode than
+    `limits.max_decode_bytes`, and animations.
     """
     with _open(data, limits) as im:
         fmt = _format_of(im)
-        return fmt, im.width, im.height
+        size = im.size
+        _prepare(im, fmt, data, limits, limits.max_edge)
+        return fmt, *size
 
 
 def process(
@@ -200,8 +212,8 @@ def _open(data: bytes, limits: ImageLimits) -> ImageFile.ImageFile:
         raise InvalidImage("the file is empty")
     if len(data) > limits.max_bytes:
         raise InvalidImage(
-            f"the file is {_byte_size(len(data))}; "
-            f"the desk accepts files up to {_byte_size(limits.max_bytes)}"
+            f"the file is {byte_size(len(data))}; "
+            f"the desk accepts files up to {byte_size(limits.max_bytes)}"
         )
     kind = sniff_format(data)
     if kind not in ALLOWED_FORMATS:
@@ -218,7 +230,7 @@ def _open(data: bytes, limits: ImageLimits) -> ImageFile.ImageFile:
             f"(up to {limits.max_pixels / 1e6:g} megapixels)"
         ) from exc
     except (Image.UnidentifiedImageError, *_DECODE_ERRORS) as exc:
-        raise InvalidImage(f"the file is truncated or damaged (its {kind} header)") from exc
+        raise _damaged(exc, f" (its {kind} header)") from exc
     try:
         _check_pixels(im.width, im.height, limits)
         if im.format != "MPO" and (getattr(im, "n_frames", 1) > 1 or getattr(im, "is_animated", 0)):
@@ -228,10 +240,41 @@ def _open(data: bytes, limits: ImageLimits) -> ImageFile.ImageFile:
                 f"the image is only {im.width} × {im.height} pixels; "
                 f"the desk needs at least {limits.min_edge} pixels on each side"
             )
+        stored = fitted_size(im.width, im.height, limits.max_edge)
+        if min(stored) < limits.min_edge:
+            raise InvalidImage(
+                f"the image is too narrow: {im.width} × {im.height} pixels would be stored as "
+                f"{stored[0]} × {stored[1]}; the shorter side must stay at least "
+                f"{limits.min_edge} pixels: crop it"
+            )
     except InvalidImage:
         im.close()
         raise
     return im
+
+
+def _damaged(exc: BaseException, where: str = "") -> InvalidImage:
+    # Pillow refuses a PNG text or ICC chunk that inflates beyond MAX_TEXT_CHUNK, and text
+    # chunks that together exceed MAX_TEXT_MEMORY, with a ValueError naming that constant.
+    reason = str(exc) if isinstance(exc, ValueError) else ""
+    if "MAX_TEXT_CHUNK" in reason:
+        size = byte_size(PngImagePlugin.MAX_TEXT_CHUNK)
+        what = f"a text or colour-profile chunk that expands to over {size}"
+        return InvalidImage(_METADATA_BOMB.format(what=what))
+    if "MAX_TEXT_MEMORY" in reason:
+        what = f"text chunks that expand to over {byte_size(PngImagePlugin.MAX_TEXT_MEMORY)}"
+        return InvalidImage(_METADATA_BOMB.format(what=what))
+    return InvalidImage(_DAMAGED.format(where=where))
+
+
+def _prepare(
+    im: ImageFile.ImageFile, fmt: str, data: bytes, limits: ImageLimits, edge: int
+) -> None:
+    """Set the JPEG draft scale for `edge`, then refuse what would not decode within budget."""
+    full_size = im.size
+    if fmt == "JPEG":
+        _draft(im, edge)
+    check_decode_cost(im, fmt, data, full_size, edge, limits.max_decode_bytes)
 
 
 def _check_pixels(width: int, height: int, limits: ImageLimits) -> None:
@@ -248,7 +291,10 @@ def _format_of(im: Image.Image) -> str:
     return "JPEG" if im.format == "MPO" else str(im.format)
 
 
-def _byte_size(count: int) -> str:
+def byte_size(count: int) -> str:
+    """A file size for people: "812 bytes", "4.3 KB", "25.0 MB", "3.0 GB"."""
+    if count >= 1024**3:
+        return f"{count / 1024**3:.1f} GB"
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.1f} MB"
     if count >= 1024:
@@ -271,8 +317,7 @@ def _decode(
     fmt = _format_of(im)
     stored_size = im.size
     try:
-        if fmt == "JPEG":
-            _draft(im, edge)
+        _prepare(im, fmt, data, limits, edge)
         im.load()
         orientation = _orientation(im)
     except InvalidImage:
@@ -280,7 +325,7 @@ def _decode(
         raise
     except _DECODE_ERRORS as exc:
         im.close()
-        raise InvalidImage("the file is truncated or damaged") from exc
+        raise _damaged(exc) from exc
     return im, fmt, orientation, stored_size
 
 
@@ -304,16 +349,20 @@ def _orientation(im: Image.Image) -> int:
 
 
 def _normalise(im: Image.Image, edge: int, orientation: int) -> Image.Image:
-    """8-bit sRGB RGB or RGBA, longest edge <= edge, upright, with empty `info`."""
+    """8-bit sRGB RGB or RGBA, longest edge <= edge, upright, with empty `info`.
+
+    `im` must not be used afterwards: a picture larger than `edge` is released as soon as it
+    is downscaled.
+    """
     icc_profile = im.info.get("icc_profile")
     try:
-        pixels = to_working_mode(im)
+        # Resize before the colour transform and the rotation: both then touch fewer pixels.
+        pixels = fit_working(im, edge)
     except ValueError as exc:
         raise InvalidImage(
             f"the image uses a colour mode the desk cannot read ({im.mode})"
         ) from exc
-    # Resize before the colour transform and the rotation: both then touch fewer pixels.
-    pixels = to_srgb(_fit(pixels, edge), icc_profile)
+    pixels = to_srgb(pixels, icc_profile)
     if orientation in _UPRIGHT:
         pixels = pixels.transpose(_UPRIGHT[orientation])
     # Encoders fall back to `info` for some metadata (PNG copies the ICC profile from it).
@@ -322,11 +371,9 @@ def _normalise(im: Image.Image, edge: int, orientation: int) -> Image.Image:
 
 
 def _fit(im: Image.Image, edge: int) -> Image.Image:
-    width, height = im.size
-    longest = max(width, height)
-    if longest <= edge:
+    size = fitted_size(*im.size, edge)
+    if size == im.size:
         return im
-    size = (max(1, round(width * edge / longest)), max(1, round(height * edge / longest)))
     return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
 
 

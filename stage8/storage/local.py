@@ -3,12 +3,20 @@
 Guarantees: a reader never sees a half-written object (writes go to a temporary file in the
 same folder, are flushed to disk, then renamed over the target with os.replace); keys are
 checked before any file-system access; every OSError becomes a StorageError naming the key.
+
+Temporary files (`.<name>.<random>.tmp`) are invisible to `list`. A writer holds an exclusive
+`flock` on its temporary file from just after creating it until it is renamed, so the ones a
+killed process left behind (the kernel drops the lock with the process) can be told apart from
+the ones being written now: `list_temporary` and `remove_temporary` serve the orphan sweep.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +28,7 @@ from stage8.storage.base import StoredObject
 
 _TEMP_PREFIX = "."  # keys never have dot-led segments, so temp files cannot collide with them
 _TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"\.[A-Za-z0-9_-][A-Za-z0-9._-]*\.tmp")
 
 
 class LocalStore:
@@ -48,12 +57,14 @@ class LocalStore:
                 dir=path.parent, prefix=f"{_TEMP_PREFIX}{path.name}.", suffix=_TEMP_SUFFIX
             )
             with os.fdopen(fd, "wb") as fh:
+                # Held until the rename: the orphan sweep never removes a locked temporary file.
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
                 fh.write(data)
                 fh.flush()
                 # The database row is written right after this returns; without fsync a crash
                 # could leave a row pointing at an empty file.
                 os.fsync(fh.fileno())
-            os.replace(tmp_name, path)
+                os.replace(tmp_name, path)
             tmp_name = None
         except OSError as exc:
             raise self._error("write", key, exc) from exc
@@ -95,7 +106,65 @@ class LocalStore:
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
         """Every object whose key starts with prefix, in key order, with size and UTC mtime."""
         validate_prefix(prefix)
-        return self._walk(prefix)
+        return self._walk(prefix, temporary=False)
+
+    def list_temporary(self, prefix: str = "") -> Iterator[StoredObject]:
+        """The temporary files under prefix (finished, abandoned or being written), as objects
+        whose key is the file's path under the root, with size and UTC mtime."""
+        validate_prefix(prefix)
+        return self._walk(prefix, temporary=True)
+
+    def is_temporary(self, key: str) -> bool:
+        """True when key names a temporary file (as `list_temporary` gives them)."""
+        folder, _, name = key.rpartition("/")
+        if not _TEMP_NAME.fullmatch(name):
+            return False
+        try:
+            validate_prefix(f"{folder}/" if folder else "")
+        except StorageError:
+            return False
+        return True
+
+    def remove_temporary(self, keys: Iterable[str]) -> list[str]:
+        """Delete the temporary files under keys that no writer holds; return those deleted.
+
+        A file is opened and locked without waiting first: a writer that is still writing holds
+        the lock, and its file is skipped. Keys that are not temporary names are skipped too.
+        """
+        removed = []
+        for key in keys:
+            if self.is_temporary(key) and self._remove_abandoned(key):
+                removed.append(key)
+        return removed
+
+    def _remove_abandoned(self, key: str) -> bool:
+        path = self.root.joinpath(*key.split("/"))
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise self._error("open temporary file", key, exc) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False  # a writer holds it: being written now
+        try:
+            held, named = os.fstat(fd), os.lstat(path)
+            if not stat.S_ISREG(held.st_mode) or (held.st_dev, held.st_ino) != (
+                named.st_dev,
+                named.st_ino,
+            ):
+                return False
+            os.unlink(path)
+            return True
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise self._error("delete temporary file", key, exc) from exc
+        finally:
+            os.close(fd)
 
     def signed_url(self, key: str, expires_in: int = 3600) -> str:
         """A file:// URI of the object (local files do not expire; expires_in is ignored)."""
@@ -104,7 +173,7 @@ class LocalStore:
             raise self._not_found(key)
         return path.resolve().as_uri()
 
-    def _walk(self, prefix: str) -> Iterator[StoredObject]:
+    def _walk(self, prefix: str, *, temporary: bool) -> Iterator[StoredObject]:
         # Start from the deepest folder the prefix names fully, so listing one instance's
         # attempts does not walk the whole store.
         folder = prefix.rpartition("/")[0]
@@ -125,14 +194,15 @@ class LocalStore:
                     "Check that STAGE8_STORAGE_PATH is readable."
                 ) from exc
             for entry in entries:
-                if entry.name.startswith(_TEMP_PREFIX):
+                is_temp = entry.name.startswith(_TEMP_PREFIX)
+                if is_temp and not (temporary and entry.name.endswith(_TEMP_SUFFIX)):
                     continue
                 key = Path(entry.path).relative_to(self.root).as_posix()
                 if not key.startswith(prefix):
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False):
+                elif entry.is_file(follow_symlinks=False) and is_temp == temporary:
                     try:
                         stat = entry.stat(follow_symlinks=False)
                     except FileNotFoundError:
