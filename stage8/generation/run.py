@@ -32,8 +32,8 @@ from stage8.errors import (
     Stage8Error,
     StorageError,
 )
-from stage8.generation.jobs import JobView, job_status, job_view  # noqa: F401 (job_status: public here)
 from stage8.generation import jobs
+from stage8.generation.jobs import JobView, job_status, job_view  # noqa: F401 (job_status: public here)
 from stage8.images.ingest import StagedImage, image_row, rows_or_rollback_objects, stage_bytes
 from stage8.providers.base import GeneratedImage, GenerationRequest
 

@@ -73,8 +73,7 @@ def check_decode_cost(
         advice = f"save it as PNG or JPEG, or as a WebP of at most {fits} megapixels"
     elif fmt == "JPEG" and _several_scans(im, data):
         advice = (
-            "save it as a standard (baseline, not progressive) JPEG, "
-            f"or at most {fits} megapixels"
+            f"save it as a standard (baseline, not progressive) JPEG, or at most {fits} megapixels"
         )
     else:
         advice = f"save it as JPEG, or at most {fits} megapixels"
