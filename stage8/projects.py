@@ -8,14 +8,14 @@ from stage8.db.column_types import utcnow
 from stage8.db.models import ASSET_TYPES, Project, ProjectAsset, Scene, SceneAssetInstance
 from stage8.decisions.events import record_event
 from stage8.desk import Desk
-from stage8.errors import DecisionConflict, NotFound, Stage8Error
+from stage8.errors import DecisionConflict, InvalidInput, NotFound
 from stage8.images.ingest import image_row, rows_or_rollback_objects, stage_bytes
 
 
 def create_project(desk: Desk, name: str, *, description: str = "", is_demo: bool = False) -> int:
     name = name.strip()
     if not name:
-        raise Stage8Error("A project needs a name.")
+        raise InvalidInput("A project needs a name.")
     with desk.tx() as session:
         if session.scalar(select(Project.id).where(Project.name == name)):
             raise DecisionConflict(f"A project named {name!r} already exists.")
@@ -63,7 +63,7 @@ def add_asset(
 ) -> int:
     """Add a master asset, with its master image stored first when given."""
     if asset_type not in ASSET_TYPES:
-        raise Stage8Error(
+        raise InvalidInput(
             f"Asset type must be one of {', '.join(ASSET_TYPES)}, not {asset_type!r}."
         )
     staged = [stage_bytes(desk, project_id, image_bytes)] if image_bytes is not None else []

@@ -7,7 +7,7 @@ import json
 import os
 from typing import Any
 
-from stage8.errors import Stage8Error
+from stage8.errors import NotFound
 
 
 def actor(args: argparse.Namespace) -> str:
@@ -50,7 +50,7 @@ def _scenes(args: argparse.Namespace) -> int:
     if args.project:
         projects = [p for p in projects if p.name == args.project]
         if not projects:
-            raise Stage8Error(f"No project named {args.project!r}.")
+            raise NotFound(f"No project named {args.project!r}.")
     data = [
         {
             "project": p.name,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES
-from stage8.errors import Stage8Error
+from stage8.errors import InvalidInput
 
 
 def _when(text: str) -> date | datetime:
@@ -79,7 +79,7 @@ def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
-        raise Stage8Error(f"Cannot write {target}: {exc.strerror}.") from None
+        raise InvalidInput(f"Cannot write {target}: {exc.strerror}.") from None
     try:
         with os.fdopen(fd, "wb") as out:
             count = write(out)
@@ -91,7 +91,7 @@ def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         if isinstance(exc, OSError):
-            raise Stage8Error(f"Cannot write {target}: {exc.strerror or exc}.") from None
+            raise InvalidInput(f"Cannot write {target}: {exc.strerror or exc}.") from None
         raise
     return count
 

@@ -28,7 +28,7 @@ from stage8.decisions.attempts import (
 from stage8.decisions.events import record_event
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
-from stage8.errors import InvalidImage, NotFound, Stage8Error
+from stage8.errors import InvalidImage, InvalidInput, NotFound
 from stage8.images.ingest import (
     StagedImage,
     image_limits,
@@ -141,13 +141,13 @@ def upload_images(
     an int the file at that position (nothing changes if it was rejected), "none" leaves the
     selection as it is (an instance with no selection still gets one: invariant 1). Selecting
     an upload turns "use master as-is" off. Raises NotFound for a missing instance or deleted
-    scene and Stage8Error for more files than the attempt cap.
+    scene and InvalidInput for more files than the attempt cap.
     """
     if not (select in ("last", "none") or (type(select) is int and 0 <= select < len(files))):
         raise ValueError(f"select must be 'last', 'none' or a file index, got {select!r}")
     cap = desk.settings.attempt_cap
     if len(files) > cap:
-        raise Stage8Error(
+        raise InvalidInput(
             f"Upload at most {cap} files at a time (the attempt cap), not {len(files)}."
         )
     with desk.tx() as session:

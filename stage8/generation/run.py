@@ -26,14 +26,14 @@ from stage8.errors import (
     ConfigError,
     DecisionConflict,
     InvalidImage,
+    InvalidInput,
     NotFound,
     ObjectNotFound,
     ProviderError,
-    Stage8Error,
     StorageError,
 )
-from stage8.generation.jobs import JobView, job_status, job_view  # noqa: F401 (job_status: public here)
 from stage8.generation import jobs
+from stage8.generation.jobs import JobView, job_status, job_view  # noqa: F401 (job_status: public here)
 from stage8.images.ingest import StagedImage, image_row, rows_or_rollback_objects, stage_bytes
 from stage8.providers.base import GeneratedImage, GenerationRequest
 
@@ -80,9 +80,9 @@ def queue_generation(
     """
     cap = desk.settings.attempt_cap
     if not 1 <= count <= cap:
-        raise Stage8Error(f"Generate between 1 and {cap} images at a time, not {count}.")
+        raise InvalidInput(f"Generate between 1 and {cap} images at a time, not {count}.")
     if prompt is not None and not prompt.strip():
-        raise Stage8Error("The prompt is empty: write one, or leave it out to use the default.")
+        raise InvalidInput("The prompt is empty: write one, or leave it out to use the default.")
     provider = desk.provider
     estimate = provider.estimate_cost()
     with desk.tx() as session:
