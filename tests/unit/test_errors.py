@@ -1,4 +1,4 @@
-"""Domain errors: code raises named subclasses only, each documented, so callers can tell them apart."""
+"""Domain errors: code raises named subclasses only, each documented, so callers tell them apart."""
 
 from __future__ import annotations
 
