@@ -21,8 +21,8 @@ from storage3.utils import StorageException
 from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from stage8.errors import ConfigError, ObjectNotFound, StorageError
-from stage8.storage import validate_key, validate_prefix
 from stage8.storage.base import StoredObject
+from stage8.storage.keys import validate_key, validate_prefix
 
 _AUTH_CODES = {"InvalidJWT", "Unauthorized", "AccessDenied", "InvalidSignature", "ExpiredToken"}
 _UNPARSED = "Unable to parse error message: "  # storage3's prefix for non-JSON error bodies
