@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stage8.config import Settings, load_settings
 from stage8.db.engine import create_db_engine, make_session_factory, migrate, transaction
+from stage8.providers import make_provider
+from stage8.storage import make_store
 
 if TYPE_CHECKING:
     from stage8.providers.base import ImageProvider
@@ -60,8 +62,6 @@ class Desk:
     def store(self) -> ImageStore:
         with self._lock:
             if self._store is None:
-                from stage8.storage import make_store
-
                 self._store = make_store(self.settings)
             return self._store
 
@@ -70,8 +70,6 @@ class Desk:
         """The configured image provider; a missing key raises ConfigError when first used."""
         with self._lock:
             if self._provider is None:
-                from stage8.providers import make_provider
-
                 self._provider = make_provider(self.settings)
             return self._provider
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES
+from stage8.desk import open_desk
 from stage8.errors import InvalidInput
+from stage8.reads.export.stream import FORMATS, ExportFilters, export_table
 
 
 def _when(text: str) -> date | datetime:
@@ -41,9 +43,6 @@ def _format_of(args: argparse.Namespace) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from stage8.desk import open_desk
-    from stage8.reads.export.stream import FORMATS, ExportFilters, export_table
-
     fmt = _format_of(args)
     if fmt not in FORMATS:
         args.parser.error(f"cannot tell the format from {args.output!r}: give --format")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+from stage8.db.finders import find_instance
+from stage8.decisions.uploads import upload_images
 
 if TYPE_CHECKING:
     from stage8.decisions.uploads import UploadReport
@@ -15,9 +17,6 @@ if TYPE_CHECKING:
 
 
 def _upload(args: argparse.Namespace) -> int:
-    from stage8.db.finders import find_instance
-    from stage8.decisions.uploads import upload_images
-
     files: list[tuple[str, bytes]] = []
     for path in args.files:
         try:
@@ -27,7 +26,7 @@ def _upload(args: argparse.Namespace) -> int:
             print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
             return 2
     d = desk()
-    with d.tx() as session:
+    with d.read() as session:
         instance_id = find_instance(session, args.project, args.scene, args.asset).id
     report = upload_images(
         d, instance_id, files, actor=actor(args), select="none" if args.no_select else "last"

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from stage8.db.column_types import utcnow
 from stage8.db.finders import get_instance
 from stage8.db.models import GenerationJob, Image, ProjectAsset, Scene
-from stage8.decisions.attempts import create_attempt
+from stage8.decisions import ledger
 from stage8.decisions.references import effective_reference
 from stage8.desk import Desk
 from stage8.errors import (
@@ -304,7 +304,7 @@ def _finish(
         }
         if human_changed and instance.selected_attempt_id is not None:
             extra["new_unreviewed"] = True
-        attempt, evicted = create_attempt(
+        attempt, evicted = ledger.new_attempt(
             session,
             instance,
             source="generated",

@@ -171,6 +171,7 @@ def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
     """An .xlsx workbook with one sheet (openpyxl write-only mode: rows go to a temporary
     file, not memory). Ids are text, costs numbers formatted with 8 places, times Excel
     date-times in UTC (Excel keeps milliseconds), JSON as text."""
+    # Imported here: only an Excel export pays for loading openpyxl (CSV/Parquet never do).
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
