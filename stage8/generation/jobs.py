@@ -82,7 +82,7 @@ def job_status(desk: Desk, job_ids: Iterable[int]) -> list[JobView]:
     ids = list(job_ids)
     if not ids:
         return []
-    with desk.tx() as session:
+    with desk.read() as session:
         found = {
             j.id: _view(j)
             for j in session.scalars(select(GenerationJob).where(GenerationJob.id.in_(ids)))

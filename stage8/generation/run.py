@@ -207,7 +207,7 @@ def run_job(
 
 
 def _plan(desk: Desk, job_id: int) -> _Plan:
-    with desk.tx() as session:
+    with desk.read() as session:
         job = session.get(GenerationJob, job_id)
         instance = get_instance(session, job.instance_id)
         scene = session.get(Scene, instance.scene_id)
