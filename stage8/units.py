@@ -1,11 +1,29 @@
-"""How exact amounts are written for people: money in US dollars and sizes in bytes.
+"""How values are written out: money in US dollars and sizes in bytes for people; dates and
+exact decimals for JSON (ISO 8601 text and decimal strings, never floats).
 
-Shared by pages and the command line, so a cost or a size reads the same everywhere.
+Shared by pages and the command line, so a cost, a size or a `--json` row reads the same everywhere.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
+
+
+def json_value(value: Any) -> Any:
+    """A datetime as ISO 8601 text, a Decimal as its exact digits, anything else unchanged."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def dataclass_json(obj: Any) -> dict[str, Any]:
+    """Every field of a dataclass instance, by name, through `json_value`."""
+    return {f.name: json_value(getattr(obj, f.name)) for f in fields(obj)}
 
 
 def format_usd(amount: Decimal) -> str:

@@ -27,6 +27,7 @@ from stage8.db.models import (
 from stage8.decisions.events import record_event
 from stage8.decisions.protection import hold_reason, load_protection
 from stage8.desk import Desk
+from stage8.units import dataclass_json
 
 ACTIVE_JOB_STATUSES = ("queued", "running")
 
@@ -54,13 +55,7 @@ class TrashedAttempt:
     held_reason: str | None  # set when a purge would skip it, whatever its due date
 
     def as_json(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        for name, value in data.items():
-            if isinstance(value, datetime):
-                data[name] = value.isoformat()
-            elif isinstance(value, Decimal):
-                data[name] = str(value)
-        return data
+        return dataclass_json(self)
 
 
 def attempt_rows(session: Session, *conditions: Any) -> list[Any]:
