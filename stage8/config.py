@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stage8.errors import ConfigError
+from stage8.providers.base import check_provider
+from stage8.storage import check_backend
 
 _SECRETS_ENV = "STAGE8_SECRETS_FILE"
 
@@ -120,12 +122,8 @@ def load_settings() -> Settings:
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    storage = (get("STAGE8_STORAGE") or "local").lower()
-    if storage not in ("local", "supabase"):
-        raise ConfigError(f"STAGE8_STORAGE must be 'local' or 'supabase', got {storage!r}.")
-    provider = (get("STAGE8_IMAGE_PROVIDER") or "offline").lower()
-    if provider not in ("offline", "gemini"):
-        raise ConfigError(f"STAGE8_IMAGE_PROVIDER must be 'offline' or 'gemini', got {provider!r}.")
+    storage = check_backend(get("STAGE8_STORAGE") or "local")
+    provider = check_provider(get("STAGE8_IMAGE_PROVIDER") or "offline")
     settings = Settings(
         home=home,
         database_url=database_url,

@@ -1,8 +1,15 @@
-"""Domain errors: every failure a reviewer can act on is a Stage8Error with a plain message."""
+"""Domain errors: every failure a reviewer can act on is a Stage8Error with a plain message.
+
+Code raises the named subclasses only (a test scans stage8/ for `raise Stage8Error`), so callers
+can tell bad input from a missing thing or a conflict; the command line exits with `exit_code`.
+"""
 
 
 class Stage8Error(Exception):
-    """Base of every error the desk reports to a person (page or command line)."""
+    """Base of every error the desk reports to a person (page or command line); never raised
+    itself."""
+
+    exit_code = 1  # the command line's exit status for a domain error (2 is for usage errors)
 
 
 class ConfigError(Stage8Error):
@@ -12,6 +19,10 @@ class ConfigError(Stage8Error):
 class InvalidInput(Stage8Error):
     """A value a person gave (a count, a prompt, a filter, a name) is empty, malformed or out of
     range; the message says what is accepted."""
+
+
+class NotARegularFile(InvalidInput):
+    """A path given to read or write is a folder, device, pipe or socket, not a regular file."""
 
 
 class NotFound(Stage8Error):

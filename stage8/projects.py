@@ -1,21 +1,37 @@
-"""Projects, scenes, master assets and scene asset instances: creating and (soft) deleting them."""
+"""Projects, scenes, master assets and scene asset instances: creating and (soft) deleting them.
+
+Rules owned here: scene numbers are unique among a project's live scenes; an unchanged asset put
+into a scene starts as "use master as-is" in the same transaction; deleting a scene is soft and
+restoring it brings back, in the same transaction, what the cleanup trashed because of it.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from stage8.db.column_types import utcnow
-from stage8.db.models import ASSET_TYPES, Project, ProjectAsset, Scene, SceneAssetInstance
+from stage8.db.models import (
+    ASSET_TYPES,
+    Attempt,
+    DecisionEvent,
+    Project,
+    ProjectAsset,
+    Scene,
+    SceneAssetInstance,
+)
+from stage8.decisions import ledger
 from stage8.decisions.events import record_event
+from stage8.decisions.use_master import apply_as_is
 from stage8.desk import Desk
-from stage8.errors import DecisionConflict, NotFound, Stage8Error
+from stage8.errors import DecisionConflict, InvalidInput, NotFound
 from stage8.images.ingest import image_row, rows_or_rollback_objects, stage_bytes
 
 
 def create_project(desk: Desk, name: str, *, description: str = "", is_demo: bool = False) -> int:
     name = name.strip()
     if not name:
-        raise Stage8Error("A project needs a name.")
+        raise InvalidInput("A project needs a name.")
     with desk.tx() as session:
         if session.scalar(select(Project.id).where(Project.name == name)):
             raise DecisionConflict(f"A project named {name!r} already exists.")
@@ -63,7 +79,7 @@ def add_asset(
 ) -> int:
     """Add a master asset, with its master image stored first when given."""
     if asset_type not in ASSET_TYPES:
-        raise Stage8Error(
+        raise InvalidInput(
             f"Asset type must be one of {', '.join(ASSET_TYPES)}, not {asset_type!r}."
         )
     staged = [stage_bytes(desk, project_id, image_bytes)] if image_bytes is not None else []
@@ -98,11 +114,11 @@ def add_instance(
     actor: str = "system",
     apply_as_is_rule: bool = True,
 ) -> int:
-    """Put an asset into a scene.
+    """Put an asset into a scene, in one transaction.
 
     An instance that changes nothing about its asset (no description or tag override) starts
     with "use master as-is" on and its effective reference selected, so nothing is generated
-    for unchanged assets.
+    for unchanged assets; when there is no reference to use (DecisionConflict), nothing is added.
     """
     with desk.tx() as session:
         scene = session.get(Scene, scene_id)
@@ -121,63 +137,58 @@ def add_instance(
         )
         session.add(instance)
         session.flush()
-        instance_id = instance.id
-    if apply_as_is_rule and description is None and tags is None:
-        from stage8.decisions.use_master import set_use_master_as_is
-
-        set_use_master_as_is(desk, instance_id, True, actor=actor, reason="unchanged asset")
-    return instance_id
+        if apply_as_is_rule and description is None and tags is None:
+            apply_as_is(session, desk, instance, actor=actor, reason="unchanged asset")
+        return instance.id
 
 
-def _set_scene_deleted(desk: Desk, scene_id: int, deleted: bool, actor: str) -> None:
-    with desk.tx() as session:
-        scene = session.get(Scene, scene_id, with_for_update=True)
-        if scene is None:
-            raise NotFound(f"Scene {scene_id} does not exist.")
-        if deleted == (scene.deleted_at is not None):
-            return
-        if not deleted:
-            clash = session.scalar(
-                select(Scene.id).where(
-                    Scene.project_id == scene.project_id,
-                    Scene.scene_number == scene.scene_number,
-                    Scene.deleted_at.is_(None),
-                )
+def _set_scene_deleted(session: Session, scene_id: int, deleted: bool, actor: str) -> Scene:
+    scene = session.get(Scene, scene_id, with_for_update=True)
+    if scene is None:
+        raise NotFound(f"Scene {scene_id} does not exist.")
+    if deleted == (scene.deleted_at is not None):
+        return scene
+    if not deleted:
+        clash = session.scalar(
+            select(Scene.id).where(
+                Scene.project_id == scene.project_id,
+                Scene.scene_number == scene.scene_number,
+                Scene.deleted_at.is_(None),
             )
-            if clash:
-                raise DecisionConflict(
-                    f"Scene number {scene.scene_number} is taken by another scene now; "
-                    "renumber that scene before restoring this one."
-                )
-        scene.deleted_at = utcnow() if deleted else None
-        record_event(
-            session,
-            project_id=scene.project_id,
-            kind="scene_delete" if deleted else "scene_restore",
-            actor=actor,
-            after={"scene_id": scene.id, "scene_number": scene.scene_number},
         )
+        if clash:
+            raise DecisionConflict(
+                f"Scene number {scene.scene_number} is taken by another scene now; "
+                "renumber that scene before restoring this one."
+            )
+    scene.deleted_at = utcnow() if deleted else None
+    record_event(
+        session,
+        project_id=scene.project_id,
+        kind="scene_delete" if deleted else "scene_restore",
+        actor=actor,
+        after={"scene_id": scene.id, "scene_number": scene.scene_number},
+    )
+    return scene
 
 
 def delete_scene(desk: Desk, scene_id: int, *, actor: str) -> None:
     """Soft-delete a scene; it can be restored, and its images go through trash and purge."""
-    _set_scene_deleted(desk, scene_id, True, actor)
+    with desk.tx() as session:
+        _set_scene_deleted(session, scene_id, True, actor)
 
 
 def restore_scene(desk: Desk, scene_id: int, *, actor: str) -> int:
-    """Undo a scene's deletion: the scene comes back, and so do the attempts the cleanup moved
-    to the trash because it was deleted (unless already purged), with their selection.
-    Returns how many attempts came back."""
-    _set_scene_deleted(desk, scene_id, False, actor)
+    """Undo a scene's deletion, in one transaction: the scene comes back, and so do the
+    attempts the cleanup moved to the trash because it was deleted (unless already purged),
+    with their selection. Returns how many attempts came back."""
     with desk.tx() as session:
-        return _restore_scene_attempts(session, scene_id, actor)
+        scene = _set_scene_deleted(session, scene_id, False, actor)
+        return _restore_scene_attempts(session, scene, actor)
 
 
-def _restore_scene_attempts(session, scene_id: int, actor: str) -> int:
-    from stage8.db.models import Attempt, DecisionEvent
-    from stage8.decisions.attempts import decision_state, move_selection
-
-    scene = session.get(Scene, scene_id)
+def _restore_scene_attempts(session: Session, scene: Scene, actor: str) -> int:
+    scene_id = scene.id
     reason = f"cleanup: scene {scene.scene_number} was deleted"
     instances = list(
         session.scalars(
@@ -198,10 +209,7 @@ def _restore_scene_attempts(session, scene_id: int, actor: str) -> int:
         )
         if not attempts:
             continue
-        before = decision_state(instance)
-        for attempt in attempts:
-            attempt.trashed_at = None
-            attempt.trashed_reason = None
+        target = None
         if instance.selected_attempt_id is None:
             # The selection the cleanup cleared, recorded in its event; else the newest.
             befores = session.scalars(
@@ -217,17 +225,15 @@ def _restore_scene_attempts(session, scene_id: int, actor: str) -> int:
                 None,
             )
             target = next((a for a in attempts if a.id == wanted), attempts[-1])
-            move_selection(session, instance, target, human=False)
         restored += len(attempts)
-        record_event(
+        ledger.restore(
             session,
-            project_id=scene.project_id,
-            kind="restore",
+            instance,
+            attempts,
             actor=actor,
-            instance_id=instance.id,
-            before=before,
-            after={**decision_state(instance), "restored": [a.id for a in attempts]},
             reason=f"scene {scene.scene_number} was restored",
+            select_if_none=target,
+            human=False,
         )
     return restored
 

@@ -1,4 +1,7 @@
-"""The cleanup policy: plan first (a dry run), then apply it, resumably.
+"""The cleanup engine: plan first (a dry run), then apply it, resumably.
+
+The rules of what goes are pure functions in `policy` (protection in `decisions.protection`);
+this module loads the rows, asks them, and carries the answer out through the ledger.
 
 Attempts leave in two steps. Live attempts over the per-instance cap, unselected ones older than
 the age limit (when set), and every attempt of a deleted scene go to the trash; attempts that
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -28,73 +31,24 @@ from stage8.cleanup.plan import (
     PlannedImage,
     PurgeResult,
 )
-from stage8.cleanup.trash import (
-    ACTIVE_JOB_STATUSES,
-    Protection,
-    attempt_rows,
-    hold_reason,
-    image_owners,
-    load_protection,
-    purge_rows,
+from stage8.cleanup.policy import (
+    purge_decisions,
+    retention_reason,
+    trash_decisions,
+    trashed_reason,
 )
+from stage8.cleanup.trash import ACTIVE_JOB_STATUSES, attempt_rows, image_owners, purge_rows
 from stage8.db.column_types import utcnow
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, GenerationJob, Image
-from stage8.decisions.attempts import decision_state, move_selection
-from stage8.decisions.events import record_event
+from stage8.decisions import ledger
+from stage8.decisions.protection import Protection, hold_reason, load_protection
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound, Stage8Error
 
 __all__ = ["apply_cleanup", "plan_cleanup", "purge_expired", "purge_now"]
 
 _CHUNK = 500  # ids per IN (...) list: far below SQLite's limit on bound parameters
-
-
-def trash_decisions(
-    live: list[Any], *, cap: int, max_age_days: int, now: datetime, protection: Protection
-) -> list[tuple[Any, str]]:
-    """Which of one instance's live attempt rows go to the trash, and why.
-
-    A deleted scene's attempts all go, except pinned ones and ones with a protected image; its
-    selected attempt goes only with the last of the others, so an instance with a live attempt
-    always keeps a selection (invariant 1).
-    """
-    if not live:
-        return []
-    first = live[0]
-    selected = first.selected_attempt_id
-    if first.deleted_at is not None:
-        reason = f"scene {first.scene_number} was deleted"
-        kept = {r.id for r in live if r.pinned or protection.reason(r.image_id, r.instance_id)}
-        going = [r for r in live if r.id not in kept and (not kept or r.id != selected)]
-        return [(r, reason) for r in going]
-
-    def held(r: Any) -> bool:
-        return r.id == selected or r.pinned or bool(protection.reason(r.image_id, r.instance_id))
-
-    out: list[tuple[Any, str]] = []
-    if max_age_days > 0:
-        limit = now - timedelta(days=max_age_days)
-        why = f"unselected for more than {max_age_days} days"
-        out = [(r, why) for r in live if not held(r) and r.created_at <= limit]
-    aged = {r.id for r, _ in out}
-    remaining = [r for r in live if r.id not in aged]
-    excess = len(remaining) - cap
-    for r in remaining:  # oldest first: rows come in attempt-number order
-        if excess <= 0:
-            break
-        if not held(r):
-            out.append((r, f"over the cap of {cap} live attempts"))
-            excess -= 1
-    return out
-
-
-def purge_decisions(
-    trashed: list[Any], *, retention_days: int, now: datetime, protection: Protection
-) -> list[Any]:
-    """The trashed attempt rows whose retention has ended and that nothing holds."""
-    limit = now - timedelta(days=retention_days)
-    return [r for r in trashed if r.trashed_at <= limit and hold_reason(r, protection) is None]
 
 
 def _by_instance(rows: list[Any]) -> dict[int, list[Any]]:
@@ -114,7 +68,6 @@ def plan_cleanup(
     """
     now = now or utcnow()
     s = desk.settings
-    retention_reason = f"trash retention of {s.trash_retention_days} days ended"
     with desk.read() as session:
         rows = attempt_rows(session)
         protection = load_protection(session)
@@ -143,7 +96,7 @@ def plan_cleanup(
         max_age_days=s.unselected_max_age_days,
         retention_days=s.trash_retention_days,
         to_trash=to_trash,
-        to_purge=[PlannedAttempt.of(r, retention_reason) for r in to_purge],
+        to_purge=[PlannedAttempt.of(r, retention_reason(s.trash_retention_days)) for r in to_purge],
         images=images,
         orphans=orphans,
         swept=sweep,
@@ -257,29 +210,20 @@ def _trash_instance(
     if staying and instance.selected_attempt_id not in staying:
         # Part of a deleted scene's plan is stale: the selection stays with what stays.
         going = [p for p in going if p.attempt_id != instance.selected_attempt_id]
-    done: list[int] = []
-    now = utcnow()
     for item in going:
         why = allowed[item.attempt_id]
         attempt = session.get(Attempt, item.attempt_id)
-        before = decision_state(instance)
-        attempt.trashed_at = now
-        attempt.trashed_reason = f"cleanup: {why}"
-        if instance.selected_attempt_id == attempt.id:
-            move_selection(session, instance, None, human=False)
-        record_event(
+        ledger.trash(
             session,
-            project_id=item.project_id,
-            kind="cleanup",
+            instance,
+            attempt,
             actor=actor,
-            instance_id=instance_id,
-            attempt_id=attempt.id,
-            before={**before, "trashed": False},
-            after={**decision_state(instance), "trashed": True},
+            kind="cleanup",
+            why=trashed_reason(why),
             reason=why,
+            with_state=True,
         )
-        done.append(attempt.id)
-    return done
+    return [item.attempt_id for item in going]
 
 
 def _purge_instance(
@@ -292,7 +236,7 @@ def _purge_instance(
     going = purge_decisions(
         rows, retention_days=plan.retention_days, now=plan.now, protection=protection
     )
-    reason = f"trash retention of {plan.retention_days} days ended"
+    reason = retention_reason(plan.retention_days)
     freed = purge_rows(session, going, actor=actor, reason=reason)
     return [r.id for r in going], freed
 

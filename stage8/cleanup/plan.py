@@ -11,38 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from stage8.cleanup.orphans import Orphan, Removal
+from stage8.units import dataclass_json
 
 ZERO = Decimal(0)
-
-
-def format_usd(amount: Decimal) -> str:
-    """ "$0.039", "$1.50", "$0.00": exact digits, at least two decimals, no trailing zeros."""
-    text = f"{amount:f}"
-    whole, _, frac = text.partition(".")
-    frac = frac.rstrip("0").ljust(2, "0")
-    return f"${whole}.{frac}"
-
-
-def format_bytes(size: int) -> str:
-    """A size for people: "812 B", "4.3 KB", "1.2 MB" (powers of 1024)."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # unreachable
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _as_json(obj: Any) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, name)) for name in obj.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
@@ -80,7 +51,7 @@ class PlannedAttempt:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return _as_json(self)
+        return dataclass_json(self)
 
 
 @dataclass(frozen=True)
@@ -99,7 +70,7 @@ class PlannedImage:
         return cls(image.id, image.storage_key, image.thumb_key, size, owner.scene_id)
 
     def as_json(self) -> dict[str, Any]:
-        return _as_json(self)
+        return dataclass_json(self)
 
 
 @dataclass(frozen=True)
@@ -117,7 +88,7 @@ class SceneTotals:
     cost_usd: Decimal = ZERO
 
     def as_json(self) -> dict[str, Any]:
-        return _as_json(self)
+        return dataclass_json(self)
 
 
 def _cost(items: list[PlannedAttempt]) -> Decimal:
@@ -305,7 +276,7 @@ class CleanupResult:
         return text
 
     def as_json(self) -> dict[str, Any]:
-        data = _as_json(self)
+        data = dataclass_json(self)
         return {**data, "bytes_freed": self.bytes_freed, "complete": self.complete}
 
 
@@ -339,4 +310,4 @@ class PurgeResult:
         return text
 
     def as_json(self) -> dict[str, Any]:
-        return {**_as_json(self), "message": self.message}
+        return {**dataclass_json(self), "message": self.message}

@@ -1,16 +1,13 @@
 """The trash: what is in it, what keeps an attempt from being purged, and purging rows.
 
-Protection (invariant 5) is computed here for many attempts at once, with the same meaning as
-`stage8.decisions.protection.protected_image_ids`: an image is protected for an instance when it is
-a master asset's image, another instance's chosen reference, or another live scene's selected image
-(which later scenes may use as their default reference). Purging deletes attempt rows, then every
-image row of theirs that no remaining row refers to, in the caller's transaction; the freed storage
-keys are named in the purge event so a failed storage delete can be redone.
+What holds an attempt back is `decisions.protection.hold_reason` (invariant 5 has one home).
+Purging deletes attempt rows, then every image row of theirs that no remaining row refers to, in
+the caller's transaction; the freed storage keys are named in the purge event so a failed storage
+delete can be redone (invariant 4: an object goes only when no row refers to it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,75 +25,11 @@ from stage8.db.models import (
     SceneAssetInstance,
 )
 from stage8.decisions.events import record_event
+from stage8.decisions.protection import hold_reason, load_protection
 from stage8.desk import Desk
+from stage8.units import dataclass_json
 
 ACTIVE_JOB_STATUSES = ("queued", "running")
-
-
-@dataclass(frozen=True)
-class Protection:
-    """Who uses each image: asset masters, chosen references, live scenes' selections."""
-
-    masters: dict[int, str]  # image id -> asset name
-    chosen: dict[int, dict[int, int]]  # image id -> {instance id: scene number}
-    selected: dict[int, dict[int, int]]  # image id -> {instance id: scene number}, live scenes
-
-    def reason(self, image_id: int, instance_id: int) -> str | None:
-        """Why the image may not leave `instance_id`'s attempts, or None when it may."""
-        if image_id in self.masters:
-            return f"its image is the master image of {self.masters[image_id]}"
-        chosen = [n for i, n in self.chosen.get(image_id, {}).items() if i != instance_id]
-        if chosen:
-            return f"scene {min(chosen)} uses its image as the chosen reference"
-        selected = [n for i, n in self.selected.get(image_id, {}).items() if i != instance_id]
-        if selected:
-            return f"its image is selected in scene {min(selected)} (a default reference)"
-        return None
-
-
-def load_protection(session: Session, image_ids: Iterable[int] | None = None) -> Protection:
-    """The protection facts of these images (None: of every image), in three queries.
-
-    Loading everything is cheap: there is at most one master per asset and one chosen
-    reference and one selection per instance, far fewer than attempts.
-    """
-    ids = None if image_ids is None else {i for i in image_ids if i is not None}
-    if ids is not None and not ids:
-        return Protection({}, {}, {})
-
-    def among(column: Any) -> Any:
-        return column.is_not(None) if ids is None else column.in_(ids)
-
-    masters = dict(
-        session.execute(
-            select(ProjectAsset.image_id, ProjectAsset.name).where(among(ProjectAsset.image_id))
-        ).all()
-    )
-    chosen: dict[int, dict[int, int]] = {}
-    for image_id, instance_id, number in session.execute(
-        select(SceneAssetInstance.reference_image_id, SceneAssetInstance.id, Scene.scene_number)
-        .join(Scene, Scene.id == SceneAssetInstance.scene_id)
-        .where(among(SceneAssetInstance.reference_image_id))
-    ):
-        chosen.setdefault(image_id, {})[instance_id] = number
-    selected: dict[int, dict[int, int]] = {}
-    for image_id, instance_id, number in session.execute(
-        select(Attempt.image_id, SceneAssetInstance.id, Scene.scene_number)
-        .join(SceneAssetInstance, SceneAssetInstance.selected_attempt_id == Attempt.id)
-        .join(Scene, Scene.id == SceneAssetInstance.scene_id)
-        .where(among(Attempt.image_id), Scene.deleted_at.is_(None))
-    ):
-        selected.setdefault(image_id, {})[instance_id] = number
-    return Protection(masters, chosen, selected)
-
-
-def hold_reason(row: Any, protection: Protection) -> str | None:
-    """Why a trashed attempt row may not be purged (pinned, selected, protected image)."""
-    if row.pinned:
-        return "it is pinned"
-    if row.id == row.selected_attempt_id:
-        return "it is the selected image"
-    return protection.reason(row.image_id, row.instance_id)
 
 
 @dataclass(frozen=True)
@@ -122,13 +55,7 @@ class TrashedAttempt:
     held_reason: str | None  # set when a purge would skip it, whatever its due date
 
     def as_json(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        for name, value in data.items():
-            if isinstance(value, datetime):
-                data[name] = value.isoformat()
-            elif isinstance(value, Decimal):
-                data[name] = str(value)
-        return data
+        return dataclass_json(self)
 
 
 def attempt_rows(session: Session, *conditions: Any) -> list[Any]:

@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except Stage8Error as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         print(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from stage8.cleanup.apply import apply_cleanup, plan_cleanup, purge_expired, purge_now
+from stage8.cleanup.trash import list_trash
 from stage8.cli.core import actor, add_verb, desk, print_json
+from stage8.decisions.attempts import restore_attempt
+from stage8.units import format_bytes, format_usd
 
 
 def _plan_lines(plan) -> list[str]:
-    from stage8.cleanup.plan import format_bytes, format_usd
-
     age = f"unselected kept {plan.max_age_days} days" if plan.max_age_days else "no age limit"
     lines = [
         f"Cleanup plan (cap {plan.attempt_cap} live attempts per asset, {age}, "
@@ -44,8 +46,6 @@ def _plan_lines(plan) -> list[str]:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from stage8.cleanup.apply import apply_cleanup, plan_cleanup
-
     d = desk()
     plan = plan_cleanup(d)
     if not args.apply:
@@ -75,11 +75,6 @@ def _say(args: argparse.Namespace, data: object, message: str) -> None:
 
 
 def _trash(args: argparse.Namespace) -> int:
-    from stage8.cleanup.apply import purge_expired, purge_now
-    from stage8.cleanup.plan import format_bytes
-    from stage8.cleanup.trash import list_trash
-    from stage8.decisions.attempts import restore_attempt
-
     d = desk()
     if args.restore is not None:
         view = restore_attempt(d, args.restore, actor=actor(args))

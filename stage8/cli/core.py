@@ -7,7 +7,14 @@ import json
 import os
 from typing import Any
 
-from stage8.errors import Stage8Error
+from stage8.db.engine import current_revision
+from stage8.db.finders import find_instance
+from stage8.decisions.attempts import list_attempts, select_attempt
+from stage8.demo.seed import seed_demo
+from stage8.desk import open_desk
+from stage8.errors import DecisionConflict, NotFound
+from stage8.reads.board import project_overview
+from stage8.reads.integrity import check
 
 
 def actor(args: argparse.Namespace) -> str:
@@ -19,36 +26,28 @@ def print_json(data: Any) -> None:
 
 
 def desk():
-    from stage8.desk import open_desk
-
     return open_desk()
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from stage8.db.engine import current_revision
-
     print(f"Database is at schema revision {current_revision(desk().engine)}.")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from stage8.demo.seed import seed_demo
-
     result = seed_demo(desk())
     if not result.complete:
-        raise Stage8Error(result.message)
+        raise DecisionConflict(result.message)
     print(result.message)
     return 0
 
 
 def _scenes(args: argparse.Namespace) -> int:
-    from stage8.reads.board import project_overview
-
     projects = project_overview(desk())
     if args.project:
         projects = [p for p in projects if p.name == args.project]
         if not projects:
-            raise Stage8Error(f"No project named {args.project!r}.")
+            raise NotFound(f"No project named {args.project!r}.")
     data = [
         {
             "project": p.name,
@@ -81,15 +80,11 @@ def _scenes(args: argparse.Namespace) -> int:
 
 
 def instance_id(args: argparse.Namespace) -> int:
-    from stage8.db.finders import find_instance
-
-    with desk().tx() as session:
+    with desk().read() as session:
         return find_instance(session, args.project, args.scene, args.asset).id
 
 
 def _attempts(args: argparse.Namespace) -> int:
-    from stage8.decisions.attempts import list_attempts
-
     views = list_attempts(desk(), instance_id(args), include_trashed=args.include_trashed)
     if args.json:
         print_json([v.as_json() for v in views])
@@ -111,16 +106,12 @@ def _attempts(args: argparse.Namespace) -> int:
 
 
 def _select(args: argparse.Namespace) -> int:
-    from stage8.decisions.attempts import select_attempt
-
     change = select_attempt(desk(), args.attempt, actor=actor(args), reason=args.reason)
     print(change.message)
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from stage8.reads.integrity import check
-
     violations = check(desk())
     if args.json:
         print_json([{"invariant": v.invariant, "message": v.message} for v in violations])

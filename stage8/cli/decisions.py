@@ -5,21 +5,21 @@ from __future__ import annotations
 import argparse
 
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+from stage8.db.finders import find_instance
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.references import reference_state
+from stage8.decisions.use_master import scene_targets, use_master_bulk
 
 
 def _reference(args: argparse.Namespace) -> int:
-    from stage8.db.finders import find_instance
-    from stage8.decisions.reference_choice import use_reference
-    from stage8.decisions.references import reference_state
-
     d = desk()
-    with d.tx() as session:
+    with d.read() as session:
         iid = find_instance(session, args.project, args.scene, args.asset).id
     if args.use is not None:
         change = use_reference(d, iid, args.use, actor=actor(args))
         print(change.message)
         return 0
-    with d.tx() as session:
+    with d.read() as session:
         state = reference_state(session, iid)
     entries = [
         {
@@ -55,8 +55,6 @@ def _reference(args: argparse.Namespace) -> int:
 
 
 def _use_master(args: argparse.Namespace) -> int:
-    from stage8.decisions.use_master import scene_targets, use_master_bulk
-
     d = desk()
     targets = scene_targets(
         d, args.project, args.scene, assets=args.asset, unchanged=args.unchanged

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES
-from stage8.errors import Stage8Error
+from stage8.desk import open_desk
+from stage8.errors import InvalidInput, NotARegularFile
+from stage8.reads.export.stream import FORMATS, ExportFilters, export_table
 
 
 def _when(text: str) -> date | datetime:
@@ -45,10 +47,6 @@ def _format_of(args: argparse.Namespace) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    # Loaded when the verb runs: the desk and pandas/pyarrow take a second that other verbs skip.
-    from stage8.desk import open_desk
-    from stage8.reads.export.stream import FORMATS, ExportFilters, export_table
-
     fmt = _format_of(args)
     if fmt not in FORMATS:
         args.parser.error(f"cannot tell the format from {args.output!r}: give --format")
@@ -79,10 +77,6 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-class NotARegularFile(Stage8Error):
-    """The export's output path names something other than a regular file."""
-
-
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISCHR, "a character device"),
@@ -106,7 +100,7 @@ def writable_target(path: Path) -> Path:
             ) from None
         return path
     except OSError as exc:
-        raise Stage8Error(f"Cannot write {path}: {exc.strerror}.") from None
+        raise InvalidInput(f"Cannot write {path}: {exc.strerror}.") from None
     if stat.S_ISREG(mode):
         return Path(os.path.realpath(path))
     what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
@@ -125,7 +119,7 @@ def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
-        raise Stage8Error(f"Cannot write {target}: {exc.strerror}.") from None
+        raise InvalidInput(f"Cannot write {target}: {exc.strerror}.") from None
     try:
         with os.fdopen(fd, "wb") as out:
             count = write(out)
@@ -138,7 +132,7 @@ def _to_file(target: Path, write: Callable[[BinaryIO], int]) -> int:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         if isinstance(exc, OSError):
-            raise Stage8Error(f"Cannot write {target}: {exc.strerror or exc}.") from None
+            raise InvalidInput(f"Cannot write {target}: {exc.strerror or exc}.") from None
         raise
     return count
 

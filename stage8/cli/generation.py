@@ -9,16 +9,16 @@ import sys
 import threading
 
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+from stage8.db.finders import find_instance
+from stage8.decisions.attempts import list_attempts
+from stage8.generation.jobs import job_status
+from stage8.generation.run import estimate_cost, queue_generation
+from stage8.generation.worker import Worker, run_until_done
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from stage8.db.finders import find_instance
-    from stage8.decisions.attempts import list_attempts
-    from stage8.generation.run import estimate_cost, queue_generation
-    from stage8.generation.worker import run_until_done
-
     d = desk()
-    with d.tx() as session:
+    with d.read() as session:
         instance_id = find_instance(session, args.project, args.scene, args.asset).id
     job_ids = queue_generation(
         d, instance_id, actor=actor(args), prompt=args.prompt, count=args.count, seed=args.seed
@@ -26,8 +26,6 @@ def _generate(args: argparse.Namespace) -> int:
     where = f"{args.asset} in scene {args.scene}"
     if not args.wait:
         if args.json:
-            from stage8.generation.jobs import job_status
-
             print_json([v.as_json() for v in job_status(d, job_ids)])
             return 0
         print(
@@ -67,8 +65,6 @@ def _ids(ids: list[int]) -> str:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from stage8.generation.worker import Worker
-
     worker = Worker(desk(), poll_interval=args.poll)
     # Configured after opening the desk, so migration chatter stays out of the job log.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)

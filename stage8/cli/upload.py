@@ -11,16 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
 from stage8.config import load_settings
-from stage8.errors import InvalidImage, Stage8Error
+from stage8.db.finders import find_instance
+from stage8.decisions.uploads import upload_images
+from stage8.errors import InvalidImage, NotARegularFile
 from stage8.images.pipeline import byte_size
 
 if TYPE_CHECKING:
     from stage8.decisions.uploads import UploadReport
     from stage8.decisions.views import AttemptView
-
-
-class NotARegularFile(Stage8Error):
-    """A path named on the command line is a folder, device, pipe or socket, not a file."""
 
 
 _KINDS = (
@@ -96,14 +94,11 @@ def _read_files(paths: list[Path], limit: int) -> tuple[list[tuple[str, bytes]],
 
 
 def _upload(args: argparse.Namespace) -> int:
-    from stage8.db.finders import find_instance
-    from stage8.decisions.uploads import upload_images
-
     files, code = _read_files(args.files, load_settings().max_upload_bytes)
     if code:
         return code
     d = desk()
-    with d.tx() as session:
+    with d.read() as session:
         instance_id = find_instance(session, args.project, args.scene, args.asset).id
     report = upload_images(
         d, instance_id, files, actor=actor(args), select="none" if args.no_select else "last"

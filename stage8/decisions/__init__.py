@@ -1,6 +1,11 @@
 """Decisions: every change of what an instance uses, one database transaction each (invariant 2).
 
-Rules owned here: one selected attempt per instance (attempts, invariant 1); the decision log
-(events); uploads, use master as-is (invariant 3), the reference chain and its choice, revert; what
-cleanup may never touch (protection, invariant 5); plain read models of attempts (views).
+Rules owned here:
+- ledger: the in-transaction primitives every decision is made of: select, add an attempt, trash,
+  evict over the cap, restore from the trash, record the event. One selected attempt per instance
+  (invariant 1) and "as-is only on a master copy of the reference" (invariant 3) are kept there.
+- protection: what no cleanup may touch (invariant 5), and which attempts the cap takes.
+- attempts, uploads, use_master, reference_choice, revert: the use cases, each on the ledger.
+- references: the master reference chain and its staleness; events: the append-only log and its
+  reads; views: plain read models of attempts.
 """

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from stage8.db.column_types import utcnow
 from stage8.db.finders import get_instance
-from stage8.decisions.attempts import project_id_of
-from stage8.decisions.events import record_event
+from stage8.decisions import ledger
 from stage8.decisions.references import ReferenceState, reference_state
+from stage8.decisions.use_master import apply_as_is
 from stage8.desk import Desk
 from stage8.errors import NotFound
 
@@ -54,16 +54,13 @@ def use_reference(
             label = entry.label
         session.flush()
         if instance.use_master_as_is:
-            from stage8.decisions.use_master import apply_as_is
-
             apply_as_is(session, desk, instance, actor=actor, reason="reference changed")
         after = reference_state(session, instance_id)
-        record_event(
+        ledger.record(
             session,
-            project_id=project_id_of(session, instance),
-            kind="reference",
+            instance,
+            "reference",
             actor=actor,
-            instance_id=instance_id,
             before=_describe(before),
             after=_describe(after),
             reason=reason,

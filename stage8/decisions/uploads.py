@@ -18,17 +18,10 @@ from sqlalchemy.orm import Session
 
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, Image, Scene, SceneAssetInstance
-from stage8.decisions.attempts import (
-    create_attempt,
-    decision_state,
-    enforce_cap,
-    eviction_message,
-    move_selection,
-)
-from stage8.decisions.events import record_event
+from stage8.decisions import ledger
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
-from stage8.errors import InvalidImage, NotFound, Stage8Error
+from stage8.errors import InvalidImage, InvalidInput, NotFound
 from stage8.images.ingest import (
     StagedImage,
     image_limits,
@@ -141,16 +134,16 @@ def upload_images(
     an int the file at that position (nothing changes if it was rejected), "none" leaves the
     selection as it is (an instance with no selection still gets one: invariant 1). Selecting
     an upload turns "use master as-is" off. Raises NotFound for a missing instance or deleted
-    scene and Stage8Error for more files than the attempt cap.
+    scene and InvalidInput for more files than the attempt cap.
     """
     if not (select in ("last", "none") or (type(select) is int and 0 <= select < len(files))):
         raise ValueError(f"select must be 'last', 'none' or a file index, got {select!r}")
     cap = desk.settings.attempt_cap
     if len(files) > cap:
-        raise Stage8Error(
+        raise InvalidInput(
             f"Upload at most {cap} files at a time (the attempt cap), not {len(files)}."
         )
-    with desk.tx() as session:
+    with desk.read() as session:
         instance = get_instance(session, instance_id)
         project_id = _live_project_id(session, instance)
         outcome = _Outcome({}, [], instance.selected_attempt_id)  # when nothing is accepted
@@ -222,7 +215,7 @@ def _write_rows(
     actor: str,
 ) -> _Outcome:
     instance = get_instance(session, instance_id, for_update=True)
-    project_id = _live_project_id(session, instance)
+    _live_project_id(session, instance)  # the scene may have been deleted since the check
     by_sha = _attempts_by_sha(session, instance_id)
     done: dict[int, tuple[Attempt, bool, bool]] = {}  # index -> (attempt, reused, restored)
     for item, stage in zip(accepted, staged, strict=True):
@@ -231,10 +224,11 @@ def _write_rows(
         if existing is not None:
             restored = existing.trashed_at is not None
             if restored:
-                _restore(session, instance, existing, actor, project_id)
+                why = "the same image was uploaded again"
+                ledger.restore(session, instance, [existing], actor=actor, reason=why)
             done[item.index] = (existing, True, restored)
             continue
-        attempt, _ = create_attempt(
+        attempt, _ = ledger.new_attempt(
             session,
             instance,
             source="uploaded",
@@ -255,27 +249,15 @@ def _write_rows(
         by_sha[p.sha256] = attempt
         done[item.index] = (attempt, False, False)
     if chosen is not None and instance.selected_attempt_id != done[chosen][0].id:
-        before = decision_state(instance)
-        move_selection(session, instance, done[chosen][0], human=True)
-        record_event(
-            session,
-            project_id=project_id,
-            kind="select",
-            actor=actor,
-            instance_id=instance.id,
-            attempt_id=done[chosen][0].id,
-            before=before,
-            after=decision_state(instance),
-            reason="chosen when uploading the same image again",
-        )
+        why = "chosen when uploading the same image again"
+        ledger.select(session, instance, done[chosen][0], actor=actor, reason=why)
     session.flush()
-    evicted = enforce_cap(
+    evicted = ledger.evict_over_cap(
         session,
         instance,
         cap=desk.settings.attempt_cap,
         actor=actor,
-        project_id=project_id,
-        keep=frozenset(a.id for a, _, _ in done.values()),
+        keep={a.id for a, _, _ in done.values()},
     )
     session.flush()
     ids = [a.id for a, _, _ in done.values()] + [e.id for e in evicted]
@@ -299,27 +281,6 @@ def _attempts_by_sha(session: Session, instance_id: int) -> dict[str, Attempt]:
     for attempt, sha in rows:
         found.setdefault(sha, attempt)
     return found
-
-
-def _restore(
-    session: Session, instance: SceneAssetInstance, attempt: Attempt, actor: str, project_id: int
-) -> None:
-    before = decision_state(instance)
-    attempt.trashed_at = None
-    attempt.trashed_reason = None
-    if instance.selected_attempt_id is None:
-        move_selection(session, instance, attempt, human=True)
-    record_event(
-        session,
-        project_id=project_id,
-        kind="restore",
-        actor=actor,
-        instance_id=instance.id,
-        attempt_id=attempt.id,
-        before={**before, "trashed": True},
-        after={**decision_state(instance), "trashed": False},
-        reason="the same image was uploaded again",
-    )
 
 
 def _result(item: _Accepted, view: AttemptView, reused: bool, restored: bool) -> FileResult:
@@ -347,6 +308,5 @@ def _summary(results: list[FileResult], outcome: _Outcome, select: Choice) -> st
     elif selected is not None and select != "none":
         text += f" Attempt #{selected.attempt_number} is selected."
     if outcome.evicted:
-        # eviction_message reads only attempt_number, which views have too.
-        text += " " + eviction_message(outcome.evicted)  # type: ignore[arg-type]
+        text += " " + ledger.eviction_message(outcome.evicted)
     return text

@@ -1,16 +1,21 @@
-"""Use the master (or an earlier scene's image) as-is: select a master_copy of the reference."""
+"""Use the master (or an earlier scene's image) as-is: select a master_copy of the reference.
+
+Rule owned here: turning as-is on fixes the reference the reviewer accepted and selects a master
+copy of it (reusing one, restoring it from the trash if need be, never copying bytes); invariant 3
+itself is kept by the ledger.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from stage8.db.column_types import utcnow
-from stage8.db.finders import get_instance
-from stage8.db.models import Attempt, SceneAssetInstance
-from stage8.decisions.attempts import create_attempt, decision_state, move_selection, project_id_of
-from stage8.decisions.events import record_event
+from stage8.db.finders import find_project, find_scene, get_instance
+from stage8.db.models import Attempt, ProjectAsset, SceneAssetInstance
+from stage8.decisions import ledger
 from stage8.decisions.references import effective_reference
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound, Stage8Error
@@ -31,19 +36,18 @@ def set_use_master_as_is(
     existing one, never copying bytes) or off (keep the current image), in one transaction."""
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
-        before = decision_state(instance)
+        before = ledger.decision_state(instance)
         if not on:
             if not instance.use_master_as_is:
                 return AsIsResult(instance_id, "already", "Use master as-is was already off.")
             instance.use_master_as_is = False
-            record_event(
+            ledger.record(
                 session,
-                project_id=project_id_of(session, instance),
-                kind="use_master_off",
+                instance,
+                "use_master_off",
                 actor=actor,
-                instance_id=instance.id,
                 before=before,
-                after=decision_state(instance),
+                after=ledger.decision_state(instance),
                 reason=reason,
             )
             return AsIsResult(instance_id, "turned_off", "Use master as-is turned off.")
@@ -51,11 +55,17 @@ def set_use_master_as_is(
 
 
 def apply_as_is(
-    session, desk: Desk, instance, *, actor: str, reason: str | None = None
+    session: Session,
+    desk: Desk,
+    instance: SceneAssetInstance,
+    *,
+    actor: str,
+    reason: str | None = None,
 ) -> AsIsResult:
     """Inside the caller's transaction (instance row locked): select a master copy of the
-    effective reference, reusing an existing one, and set the flag."""
-    before = decision_state(instance)
+    effective reference, reusing an existing one (restored from the trash, with its event, when
+    it was there), and set the flag."""
+    before = ledger.decision_state(instance)
     ref = effective_reference(session, instance.id)
     if ref is None:
         raise DecisionConflict(
@@ -84,7 +94,7 @@ def apply_as_is(
         instance.reference_chosen_at = utcnow()
         instance.reference_chosen_by = actor
     if copy is None:
-        copy, _ = create_attempt(
+        copy, _ = ledger.new_attempt(
             session,
             instance,
             source="master_copy",
@@ -97,23 +107,20 @@ def apply_as_is(
             extra={"reference_label": label},
         )
     else:
-        if copy.trashed_at is not None:
-            copy.trashed_at = None
-            copy.trashed_reason = None
-        move_selection(session, instance, copy, human=True)
-    instance.use_master_as_is = True
-    instance.updated_at = utcnow()
-    record_event(
+        ledger.restore(
+            session, instance, [copy], actor=actor, reason="used as-is again", select_if_none=copy
+        )
+    ledger.select(
         session,
-        project_id=project_id_of(session, instance),
-        kind="use_master",
+        instance,
+        copy,
         actor=actor,
-        instance_id=instance.id,
-        attempt_id=copy.id,
-        before=before,
-        after=decision_state(instance),
+        kind="use_master",
         reason=reason,
+        as_is=True,
+        before=before,
     )
+    instance.updated_at = utcnow()
     return AsIsResult(instance.id, "applied", f"Using {label} as-is.", copy.id)
 
 
@@ -141,9 +148,6 @@ def scene_targets(
 ) -> list[tuple[int, str]]:
     """(instance id, asset name) of a scene's assets: the named ones, the unchanged ones, or
     all of them (neither given), in asset-name order."""
-    from stage8.db.finders import find_project, find_scene
-    from stage8.db.models import ProjectAsset
-
     with desk.read() as session:
         project = find_project(session, project_name)
         scene = find_scene(session, project, scene_number)

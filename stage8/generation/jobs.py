@@ -28,6 +28,7 @@ from stage8.db.column_types import utcnow
 from stage8.db.models import GenerationJob
 from stage8.desk import Desk
 from stage8.errors import NotFound
+from stage8.units import dataclass_json
 
 FINAL_STATUSES = ("succeeded", "failed")
 # A transient failure waits RETRY_BASE_SECONDS, then twice as long after each further try.
@@ -64,13 +65,7 @@ class JobView:
         return self.status in FINAL_STATUSES
 
     def as_json(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        for name, value in data.items():
-            if isinstance(value, datetime):
-                data[name] = value.isoformat()
-            elif isinstance(value, Decimal):
-                data[name] = str(value)
-        return data
+        return dataclass_json(self)
 
 
 def _view(job: GenerationJob) -> JobView:
@@ -82,7 +77,7 @@ def job_status(desk: Desk, job_ids: Iterable[int]) -> list[JobView]:
     ids = list(job_ids)
     if not ids:
         return []
-    with desk.tx() as session:
+    with desk.read() as session:
         found = {
             j.id: _view(j)
             for j in session.scalars(select(GenerationJob).where(GenerationJob.id.in_(ids)))

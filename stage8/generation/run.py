@@ -19,17 +19,17 @@ from sqlalchemy import func, select
 from stage8.db.column_types import utcnow
 from stage8.db.finders import get_instance
 from stage8.db.models import GenerationJob, Image, ProjectAsset, Scene
-from stage8.decisions.attempts import create_attempt
+from stage8.decisions import ledger
 from stage8.decisions.references import effective_reference
 from stage8.desk import Desk
 from stage8.errors import (
     ConfigError,
     DecisionConflict,
     InvalidImage,
+    InvalidInput,
     NotFound,
     ObjectNotFound,
     ProviderError,
-    Stage8Error,
     StorageError,
 )
 from stage8.generation import jobs
@@ -80,9 +80,9 @@ def queue_generation(
     """
     cap = desk.settings.attempt_cap
     if not 1 <= count <= cap:
-        raise Stage8Error(f"Generate between 1 and {cap} images at a time, not {count}.")
+        raise InvalidInput(f"Generate between 1 and {cap} images at a time, not {count}.")
     if prompt is not None and not prompt.strip():
-        raise Stage8Error("The prompt is empty: write one, or leave it out to use the default.")
+        raise InvalidInput("The prompt is empty: write one, or leave it out to use the default.")
     provider = desk.provider
     estimate = provider.estimate_cost()
     with desk.tx() as session:
@@ -207,7 +207,7 @@ def run_job(
 
 
 def _plan(desk: Desk, job_id: int) -> _Plan:
-    with desk.tx() as session:
+    with desk.read() as session:
         job = session.get(GenerationJob, job_id)
         instance = get_instance(session, job.instance_id)
         scene = session.get(Scene, instance.scene_id)
@@ -304,7 +304,7 @@ def _finish(
         }
         if human_changed and instance.selected_attempt_id is not None:
             extra["new_unreviewed"] = True
-        attempt, evicted = create_attempt(
+        attempt, evicted = ledger.new_attempt(
             session,
             instance,
             source="generated",

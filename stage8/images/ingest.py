@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from stage8.cleanup.orphans import lock_object_keys, referenced_keys
 from stage8.db.column_types import utcnow
 from stage8.db.models import Image
 from stage8.desk import Desk
@@ -124,7 +125,6 @@ def remove_unreferenced(desk: Desk, keys: list[str]) -> None:
     """
     if not keys:
         return
-    from stage8.cleanup.orphans import lock_object_keys, referenced_keys
 
     # Best effort: whatever cannot be removed now is collected by the orphan sweep.
     with suppress(Exception), desk.tx() as session:
@@ -138,7 +138,6 @@ def _ensure_objects(session: Session, staged: StagedImage) -> None:
     and write them again if one removed them after staging (the same bytes, so harmless)."""
     if staged.store is None:
         return
-    from stage8.cleanup.orphans import lock_object_keys
 
     lock_object_keys(session, [staged.key, staged.thumb_key])
     p = staged.processed

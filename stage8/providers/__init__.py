@@ -5,38 +5,45 @@
 
 from __future__ import annotations
 
-from stage8.config import Settings
+from typing import TYPE_CHECKING
+
 from stage8.errors import ConfigError
-from stage8.providers.base import GeneratedImage, GenerationRequest, ImageProvider
+from stage8.providers.base import (
+    PROVIDERS,
+    GeneratedImage,
+    GenerationRequest,
+    ImageProvider,
+    check_provider,
+)
 from stage8.providers.gemini import GeminiProvider
 from stage8.providers.offline import OfflineProvider
 
+if TYPE_CHECKING:  # settings import the name check from providers.base: no runtime cycle
+    from stage8.config import Settings
+
 __all__ = [
+    "PROVIDERS",
     "GeminiProvider",
     "GeneratedImage",
     "GenerationRequest",
     "ImageProvider",
     "OfflineProvider",
+    "check_provider",
     "make_provider",
 ]
 
 
 def make_provider(settings: Settings) -> ImageProvider:
     """The provider the settings name; raise ConfigError when it cannot be used as configured."""
-    choice = (settings.image_provider or "offline").lower()
-    if choice == "offline":
+    if check_provider(settings.image_provider or "offline") == "offline":
         return OfflineProvider()
-    if choice == "gemini":
-        if not settings.gemini_api_key:
-            raise ConfigError(
-                "GEMINI_API_KEY is not set: add it to the environment or .streamlit/secrets.toml, "
-                "or set STAGE8_IMAGE_PROVIDER=offline."
-            )
-        return GeminiProvider(
-            api_key=settings.gemini_api_key,
-            model=settings.gemini_model,
-            base_url=settings.gemini_base_url,
+    if not settings.gemini_api_key:
+        raise ConfigError(
+            "GEMINI_API_KEY is not set: add it to the environment or .streamlit/secrets.toml, "
+            "or set STAGE8_IMAGE_PROVIDER=offline."
         )
-    raise ConfigError(
-        f"STAGE8_IMAGE_PROVIDER must be 'offline' or 'gemini', got {settings.image_provider!r}."
+    return GeminiProvider(
+        api_key=settings.gemini_api_key,
+        model=settings.gemini_model,
+        base_url=settings.gemini_base_url,
     )

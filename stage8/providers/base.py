@@ -10,6 +10,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from stage8.errors import ConfigError
+
+PROVIDERS = ("offline", "gemini")
+
+
+def check_provider(name: str) -> str:
+    """The provider name, lower-cased, when it is one of PROVIDERS; ConfigError otherwise (the
+    one place provider names are checked: by the settings and by `make_provider`)."""
+    choice = (name or "").lower()
+    if choice not in PROVIDERS:
+        names = " or ".join(f"'{p}'" for p in PROVIDERS)
+        raise ConfigError(f"STAGE8_IMAGE_PROVIDER must be {names}, got {name!r}.")
+    return choice
+
 
 @dataclass(frozen=True)
 class GenerationRequest:

@@ -1,81 +1,53 @@
 """Image storage: one protocol, one module per backend, chosen by `settings.storage`.
 
-Every backend checks keys with `validate_key` (and list prefixes with `validate_prefix`) before
-any I/O, so a malformed key fails the same way on every backend and never reaches a file system
-or an HTTP URL.
+Rules owned here: which backends exist and the check of a backend name (`check_backend`, the
+only one); what a valid key is (`keys.validate_key` / `validate_prefix`, checked by every backend
+before any I/O, so a malformed key fails the same way everywhere and never reaches a file system
+or an HTTP URL); how keys are built from ids and hashes (`keys`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from stage8.errors import ConfigError, StorageError
+from stage8.errors import ConfigError
 from stage8.storage.base import ImageStore, StoredObject
+from stage8.storage.keys import validate_key, validate_prefix
+from stage8.storage.local import LocalStore
 
 if TYPE_CHECKING:
     from stage8.config import Settings
 
-__all__ = ["ImageStore", "StoredObject", "make_store", "validate_key", "validate_prefix"]
+__all__ = [
+    "BACKENDS",
+    "ImageStore",
+    "StoredObject",
+    "check_backend",
+    "make_store",
+    "validate_key",
+    "validate_prefix",
+]
 
-MAX_KEY_LENGTH = 1024  # Supabase Storage's limit on object names, applied to every backend
-_ALLOWED = re.compile(r"[A-Za-z0-9._/-]*")
-
-
-def validate_prefix(prefix: str) -> str:
-    """Return prefix unchanged when it is a safe start of a key ("" lists everything).
-
-    Raises StorageError for absolute paths, backslashes, '//', '.' or '..' segments, segments
-    starting with '.', and characters outside [A-Za-z0-9._/-].
-    """
-    if not isinstance(prefix, str):
-        raise StorageError(f"A storage key must be text, got {type(prefix).__name__}.")
-    problem = _problem(prefix)
-    if problem:
-        raise StorageError(f"Invalid storage key {prefix!r}: {problem}.")
-    return prefix
+BACKENDS = ("local", "supabase")
 
 
-def validate_key(key: str) -> str:
-    """Return key unchanged when it names an object; raise StorageError saying what is wrong.
+def check_backend(name: str) -> str:
+    """The backend name, lower-cased, when it is one of BACKENDS; ConfigError otherwise.
 
-    On top of the prefix rules a key must be non-empty and must not end with '/'.
-    """
-    validate_prefix(key)
-    if key == "":
-        raise StorageError("Invalid storage key '': a key must not be empty.")
-    if key.endswith("/"):
-        raise StorageError(f"Invalid storage key {key!r}: it names a folder, not an object.")
-    return key
-
-
-def _problem(text: str) -> str | None:
-    if len(text) > MAX_KEY_LENGTH:
-        return f"longer than {MAX_KEY_LENGTH} characters"
-    if "\\" in text:
-        return "backslashes are not allowed, use '/'"
-    if text.startswith("/"):
-        return "it must be relative (no leading '/')"
-    if "//" in text:
-        return "empty path segment ('//')"
-    if not _ALLOWED.fullmatch(text):
-        return "only letters, digits, '.', '_', '-' and '/' are allowed"
-    # Dot-led segments are reserved: they cover '.' and '..' and keep the local backend's
-    # temporary files (which start with '.') out of the key space.
-    if any(segment.startswith(".") for segment in text.split("/")):
-        return "a path segment must not start with '.' (no '.', '..' or hidden names)"
-    return None
+    The one place backend names are checked: settings call it when they are read, and
+    `make_store` builds exactly these."""
+    choice = (name or "").lower()
+    if choice not in BACKENDS:
+        names = " or ".join(f"'{b}'" for b in BACKENDS)
+        raise ConfigError(f"STAGE8_STORAGE must be {names}, got {name!r}.")
+    return choice
 
 
 def make_store(settings: Settings) -> ImageStore:
     """Build the image store named by settings.storage; raise ConfigError when it is unknown."""
-    # Imported here so that the local backend never pays for importing the supabase client.
-    if settings.storage == "local":
-        from stage8.storage.local import LocalStore
-
+    if check_backend(settings.storage) == "local":
         return LocalStore(settings.storage_path)
-    if settings.storage == "supabase":
-        from stage8.storage.supabase import SupabaseStore
+    # Imported here so that the local backend never pays for importing the supabase client.
+    from stage8.storage.supabase import SupabaseStore
 
-        return SupabaseStore(settings.supabase_url, settings.supabase_key, settings.bucket)
-    raise ConfigError(f"STAGE8_STORAGE must be 'local' or 'supabase', got {settings.storage!r}.")
+    return SupabaseStore(settings.supabase_url, settings.supabase_key, settings.bucket)

@@ -1,4 +1,5 @@
-"""Storage keys, built only from ids, attempt numbers, content hashes and a checked extension.
+"""Storage keys: what a valid key is, and keys built only from ids, attempt numbers, content
+hashes and a checked extension.
 
 No user-supplied text (file names, asset names, prompts) ever reaches a key, so keys are safe
 in URLs and file systems and never leak what a reviewer typed or uploaded. Every function
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from stage8.storage import validate_key
+from stage8.errors import StorageError
 
 __all__ = [
     "ATTEMPT_KINDS",
@@ -22,6 +23,8 @@ __all__ = [
     "content_addressed_thumb_key",
     "master_key",
     "thumb_key",
+    "validate_key",
+    "validate_prefix",
 ]
 
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp", "gif", "avif", "bmp", "tif", "tiff"})
@@ -31,6 +34,54 @@ _KIND_ALIASES = {"uploaded": "uploads"}
 THUMB_SUFFIX = ".thumb.jpg"
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+MAX_KEY_LENGTH = 1024  # Supabase Storage's limit on object names, applied to every backend
+_ALLOWED = re.compile(r"[A-Za-z0-9._/-]*")
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return prefix unchanged when it is a safe start of a key ("" lists everything).
+
+    Raises StorageError for absolute paths, backslashes, '//', '.' or '..' segments, segments
+    starting with '.', and characters outside [A-Za-z0-9._/-].
+    """
+    if not isinstance(prefix, str):
+        raise StorageError(f"A storage key must be text, got {type(prefix).__name__}.")
+    problem = _problem(prefix)
+    if problem:
+        raise StorageError(f"Invalid storage key {prefix!r}: {problem}.")
+    return prefix
+
+
+def validate_key(key: str) -> str:
+    """Return key unchanged when it names an object; raise StorageError saying what is wrong.
+
+    On top of the prefix rules a key must be non-empty and must not end with '/'.
+    """
+    validate_prefix(key)
+    if key == "":
+        raise StorageError("Invalid storage key '': a key must not be empty.")
+    if key.endswith("/"):
+        raise StorageError(f"Invalid storage key {key!r}: it names a folder, not an object.")
+    return key
+
+
+def _problem(text: str) -> str | None:
+    if len(text) > MAX_KEY_LENGTH:
+        return f"longer than {MAX_KEY_LENGTH} characters"
+    if "\\" in text:
+        return "backslashes are not allowed, use '/'"
+    if text.startswith("/"):
+        return "it must be relative (no leading '/')"
+    if "//" in text:
+        return "empty path segment ('//')"
+    if not _ALLOWED.fullmatch(text):
+        return "only letters, digits, '.', '_', '-' and '/' are allowed"
+    # Dot-led segments are reserved: they cover '.' and '..' and keep the local backend's
+    # temporary files (which start with '.') out of the key space.
+    if any(segment.startswith(".") for segment in text.split("/")):
+        return "a path segment must not start with '.' (no '.', '..' or hidden names)"
+    return None
 
 
 def master_key(project_id: int, asset_id: int, sha256: str, ext: str) -> str:

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stage8.errors import ObjectNotFound, StorageError
-from stage8.storage import validate_key, validate_prefix
 from stage8.storage.base import StoredObject
+from stage8.storage.keys import validate_key, validate_prefix
 
 _TEMP_PREFIX = "."  # keys never have dot-led segments, so temp files cannot collide with them
 _TEMP_SUFFIX = ".tmp"

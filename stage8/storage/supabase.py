@@ -22,8 +22,8 @@ import httpx
 from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from stage8.errors import ConfigError, ObjectNotFound, StorageError
-from stage8.storage import validate_key, validate_prefix
 from stage8.storage.base import StoredObject
+from stage8.storage.keys import validate_key, validate_prefix
 from stage8.storage.supabase_errors import Translator, is_transient, key_role
 
 # Full-size uploads can be tens of megabytes; connecting should still fail fast.

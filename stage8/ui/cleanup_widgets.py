@@ -18,19 +18,14 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from stage8.cleanup.plan import (
-    CleanupPlan,
-    CleanupProgress,
-    CleanupResult,
-    format_bytes,
-    format_usd,
-)
+from stage8.cleanup.plan import CleanupPlan, CleanupProgress, CleanupResult
 from stage8.cleanup.trash import TrashedAttempt
 from stage8.db.column_types import utcnow
 from stage8.decisions.views import SOURCE_LABELS
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.ui.media import show_image
+from stage8.units import format_bytes, format_usd
 
 log = logging.getLogger(__name__)
 

@@ -61,7 +61,7 @@ def test_select_is_atomic_with_its_event(desk, world, monkeypatch):
     iid = _hero(world)
     a = add_generated(desk, iid, world["project"], 1).attempt.id
     b = add_generated(desk, iid, world["project"], 2).attempt.id
-    import stage8.decisions.attempts as mod
+    import stage8.decisions.ledger as mod  # every decision records its event through the ledger
 
     def broken(*args, **kwargs):
         raise RuntimeError("event store down")

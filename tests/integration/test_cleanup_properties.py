@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from stage8.cleanup.apply import apply_cleanup, plan_cleanup, purge_now
-from stage8.cleanup.trash import load_protection
 from stage8.db.column_types import utcnow
 from stage8.db.engine import create_db_engine, make_session_factory
 from stage8.db.models import Attempt, Scene, SceneAssetInstance
 from stage8.decisions import attempts as ledger
-from stage8.decisions.protection import protected_image_ids
+from stage8.decisions.protection import load_protection, protected_image_ids
 from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk

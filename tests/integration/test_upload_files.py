@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from stage8.cli.upload import NotARegularFile, read_upload_file
+from stage8.cli.upload import read_upload_file
 from stage8.decisions.attempts import list_attempts
-from stage8.errors import InvalidImage
+from stage8.errors import InvalidImage, NotARegularFile
 from tests.builders import png, project_with_scenes
 
 GB = 1024**3

@@ -34,7 +34,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from stage8.db.column_types import MONEY_SCALE
-from stage8.errors import Stage8Error
+from stage8.errors import InvalidInput
 
 KINDS = ("id", "text", "int", "bool", "decimal", "timestamp", "json")
 EXCEL_MAX_ROWS = 1_048_575  # a sheet has 1,048,576 rows; one is the header
@@ -249,7 +249,7 @@ def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
     try:
         for chunk in chunks:
             if count + len(chunk) > EXCEL_MAX_ROWS:
-                raise Stage8Error(
+                raise InvalidInput(
                     f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has "
                     "more: narrow the filters or choose CSV or Parquet."
                 )

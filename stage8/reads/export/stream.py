@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES, Project, ProjectAsset, Scene
 from stage8.desk import Desk
-from stage8.errors import Stage8Error
+from stage8.errors import InvalidInput, NotFound
 from stage8.reads.export.formats import EXCEL_MAX_ROWS, WRITERS, Column, converter
 from stage8.reads.export.tables import TABLES, Table
 
@@ -56,18 +56,18 @@ class ExportFilters:
 
     def __post_init__(self) -> None:
         if self.asset_type is not None and self.asset_type not in ASSET_TYPES:
-            raise Stage8Error(f"Asset type {self.asset_type!r} is not one of {ASSET_TYPES}.")
+            raise InvalidInput(f"Asset type {self.asset_type!r} is not one of {ASSET_TYPES}.")
         if self.source is not None and self.source not in ATTEMPT_SOURCES:
-            raise Stage8Error(f"Source {self.source!r} is not one of {ATTEMPT_SOURCES}.")
+            raise InvalidInput(f"Source {self.source!r} is not one of {ATTEMPT_SOURCES}.")
         if None not in (self.scene_from, self.scene_to) and self.scene_from > self.scene_to:
-            raise Stage8Error(f"Scenes {self.scene_from}–{self.scene_to}: the range is empty.")
+            raise InvalidInput(f"Scenes {self.scene_from}–{self.scene_to}: the range is empty.")
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if isinstance(value, datetime) and value.tzinfo is None:
-                raise Stage8Error(f"{name} needs a time zone: times are compared in UTC.")
+                raise InvalidInput(f"{name} needs a time zone: times are compared in UTC.")
         start, end = self.time_range()
         if start is not None and end is not None and start >= end:
-            raise Stage8Error("The date range is empty: the start must be before the end.")
+            raise InvalidInput("The date range is empty: the start must be before the end.")
 
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """The dates as a half-open UTC interval [start, end)."""
@@ -96,7 +96,7 @@ WHATS = tuple(TABLES)
 
 def _table(what: str) -> Table:
     if what not in TABLES:
-        raise Stage8Error(f"Cannot export {what!r}: choose one of {', '.join(TABLES)}.")
+        raise InvalidInput(f"Cannot export {what!r}: choose one of {', '.join(TABLES)}.")
     return TABLES[what]
 
 
@@ -111,7 +111,7 @@ def statement(what: str, filters: ExportFilters = ExportFilters()) -> Select:
     t = _table(what)
     unsupported = filters.unsupported_for(what)
     if unsupported:
-        raise Stage8Error(f"{' and '.join(unsupported)} cannot filter {what}.")
+        raise InvalidInput(f"{' and '.join(unsupported)} cannot filter {what}.")
     f = filters
     start, end = f.time_range()
     conditions = [
@@ -135,7 +135,7 @@ def _check_project(session: Session, filters: ExportFilters) -> None:
         return
     if session.scalar(select(Project.id).where(Project.name == filters.project)) is None:
         names = ", ".join(session.scalars(select(Project.name).order_by(Project.name)))
-        raise Stage8Error(f"No project named {filters.project!r}. Projects: {names or 'none'}.")
+        raise NotFound(f"No project named {filters.project!r}. Projects: {names or 'none'}.")
 
 
 def table_chunks(
@@ -183,9 +183,9 @@ def export_table(
     too long for one sheet is refused before anything is written.
     """
     if fmt not in WRITERS:
-        raise Stage8Error(f"Cannot write {fmt!r}: choose one of {', '.join(WRITERS)}.")
+        raise InvalidInput(f"Cannot write {fmt!r}: choose one of {', '.join(WRITERS)}.")
     if fmt == "xlsx" and count_rows(desk, what, filters) > EXCEL_MAX_ROWS:
-        raise Stage8Error(
+        raise InvalidInput(
             f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has more: "
             "narrow the filters or choose CSV or Parquet."
         )
