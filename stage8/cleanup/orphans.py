@@ -17,26 +17,25 @@ when a purge removed its image row but the storage delete then failed. Guarantee
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stage8.db.column_types import utcnow
-from stage8.db.models import DecisionEvent, Image, Project
+from stage8.db.models import DecisionEvent, Project
 from stage8.desk import Desk
 from stage8.errors import StorageError
+from stage8.images.objects import lock_object_keys, referenced_keys
 from stage8.storage.base import StoredObject
 
 ORPHAN_AGE = timedelta(hours=1)
 REMOVE_BATCH = 100
 # How far back purge events are read beyond the age limit (clock skew between processes).
 _CLOCK_SLACK = timedelta(minutes=5)
-_LOCK_CLASS = 0x5338  # "S8": the advisory-lock namespace of storage keys
 
 
 @runtime_checkable
@@ -71,39 +70,6 @@ class Removal:
 
     removed: list[str] = field(default_factory=list)
     error: str | None = None
-
-
-def lock_object_keys(session: Session, keys: Iterable[str]) -> None:
-    """Hold a transaction-scoped lock per storage key (PostgreSQL advisory locks).
-
-    SQLite needs none: every transaction there starts with BEGIN IMMEDIATE, which already
-    serialises writers. A writer that creates an image row for an existing object should take
-    the same lock, so a removal cannot fall between its check and its commit.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for key in sorted(set(keys)):
-        digest = hashlib.sha256(key.encode()).digest()
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:c, :o)"),
-            {"c": _LOCK_CLASS, "o": int.from_bytes(digest[:4], "big", signed=True)},
-        )
-
-
-def referenced_keys(session: Session, keys: Iterable[str] | None = None) -> set[str]:
-    """The keys (of `keys`, or all) that some image row names as its object or thumbnail."""
-    query = select(Image.storage_key, Image.thumb_key)
-    if keys is not None:
-        wanted = list(set(keys))
-        if not wanted:
-            return set()
-        query = query.where(or_(Image.storage_key.in_(wanted), Image.thumb_key.in_(wanted)))
-    used: set[str] = set()
-    for key, thumb in session.execute(query):
-        used.add(key)
-        if thumb:
-            used.add(thumb)
-    return used if keys is None else used & set(keys)
 
 
 def remove_unreferenced_objects(

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stage8.cleanup.orphans import lock_object_keys, referenced_keys
 from stage8.db.column_types import utcnow
 from stage8.db.models import Image
 from stage8.desk import Desk
+from stage8.images.objects import lock_object_keys, referenced_keys
 from stage8.images.pipeline import ImageLimits, ProcessedImage, process
 from stage8.storage.base import ImageStore
 from stage8.storage.keys import content_addressed_key, thumb_key

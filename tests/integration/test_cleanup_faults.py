@@ -18,7 +18,7 @@ import stage8.cleanup.apply
 import stage8.cleanup.orphans
 import stage8.decisions.uploads
 from stage8.cleanup.apply import apply_cleanup, plan_cleanup
-from stage8.cleanup.orphans import referenced_keys, sweep_orphans
+from stage8.cleanup.orphans import sweep_orphans
 from stage8.db.column_types import utcnow
 from stage8.db.models import Attempt
 from stage8.decisions.attempts import select_attempt, set_pinned, trash_attempt
@@ -26,6 +26,7 @@ from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.uploads import upload_images
 from stage8.desk import Desk
 from stage8.errors import StorageError
+from stage8.images.objects import referenced_keys
 from stage8.projects import delete_scene
 from stage8.reads.integrity import check
 from stage8.storage.base import StoredObject

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from stage8.cleanup.apply import apply_cleanup, purge_now
-from stage8.cleanup.orphans import referenced_keys
 from stage8.config import Settings
 from stage8.db.models import Attempt, Project
 from stage8.decisions.attempts import trash_attempt
 from stage8.desk import Desk, open_desk
 from stage8.errors import StorageUnavailable
+from stage8.images.objects import referenced_keys
 from stage8.reads.integrity import check
 from stage8.storage.preflight import PROBE_PREFIX, preflight
 from stage8.storage.supabase import SupabaseStore
