@@ -19,22 +19,30 @@ placeholders, dataframe cells and headers, chart data.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
 _PUNCTUATION = frozenset(string.punctuation)
+# An invisible WORD JOINER (U+2060) placed inside what GFM would turn into a bare link.
+JOINER = "\u2060"
+# GFM links bare `http://…`, `www.…` and `name@host.tld` in the text *after* parsing, where
+# backslash escapes are already gone; a joiner inside each trigger keeps the text as it reads.
+_AUTOLINK_TRIGGER = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def inert(value: object) -> str:
     """`str(value)` as Markdown that renders as exactly that text.
 
     Every ASCII punctuation character is backslash-escaped (CommonMark allows that for all of
-    them), so `*`, `_`, `[`, `<`, `:`, `$`, `~` and `@` never become formatting, links, bare
-    autolinks, images, HTML, directives such as `:red[x]`, emoji shortcodes or maths. Line
-    breaks become spaces: a name is one line, and a line break would let the next line start
-    a block (a list, a quote, an indented code block).
+    them), so `*`, `_`, `[`, `<`, `:`, `$` and `~` never become formatting, links, images,
+    HTML, directives such as `:red[x]` or maths. Bare URLs and e-mail addresses are linked by
+    GFM after the escapes are resolved, so an invisible word joiner goes after `:` in `://`,
+    after `www` and after `@`. Line breaks become spaces: a name is one line, and a line break
+    would let the next line start a block (a list, a quote, an indented code block).
     """
     text = " ".join(str(value).splitlines()) if value is not None else ""
+    text = _AUTOLINK_TRIGGER.sub(JOINER, text)
     return "".join(f"\\{c}" if c in _PUNCTUATION else c for c in text)
 
 

@@ -6,13 +6,16 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from stage8.ui.text import JOINER
+
 # A backslash before ASCII punctuation is a CommonMark escape: the reader sees the character.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def shown(markdown: object) -> str:
-    """The text a reader sees of a Markdown body the desk wrote (its escapes resolved)."""
-    return _ESCAPE.sub(r"\1", str(markdown))
+    """The text a reader sees of a Markdown body the desk wrote: escapes resolved, and without
+    the invisible word joiners that keep bare URLs from becoming links."""
+    return _ESCAPE.sub(r"\1", str(markdown)).replace(JOINER, "")
 
 
 def markdown_bodies(at: AppTest) -> list[str]:
