@@ -6,15 +6,17 @@ from stage8.errors import Stage8Error
 from stage8.reads import analytics
 from stage8.reads.export.stream import filter_choices
 from stage8.ui import export_widgets as w
+from stage8.ui import state as keys
+from stage8.ui.messages import NO_PROJECT
 from stage8.ui.session import get_desk, show_error
 
 desk = get_desk()
 st.title("Analytics")
 projects = filter_choices(desk).projects
 if not projects:
-    st.info("There is no project yet. Run `python -m stage8 demo` to create the demo project.")
+    st.info(NO_PROJECT)
     st.stop()
-project = st.selectbox("Project", projects, key="analytics_project")
+project = st.selectbox("Project", projects, key=keys.ANALYTICS_PROJECT)
 try:
     per_scene = analytics.cost_per_scene(desk, project)
     per_type = analytics.cost_per_asset_type(desk, project)

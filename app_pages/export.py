@@ -4,6 +4,7 @@ import streamlit as st
 
 from stage8.errors import Stage8Error
 from stage8.reads.export.stream import PREVIEW_ROWS, count_rows, preview
+from stage8.ui import state as keys
 from stage8.ui.export_widgets import download_buttons, export_filters, table_picker
 from stage8.ui.session import get_desk, show_error
 
@@ -25,11 +26,12 @@ except Stage8Error as exc:
     st.stop()
 shown = f"; the preview shows the first {PREVIEW_ROWS}" if total > PREVIEW_ROWS else ""
 st.markdown(f"**{total:,}** rows match{shown}.")
-st.dataframe(frame, hide_index=True, width="stretch", key="export_preview")
+st.dataframe(frame, hide_index=True, width="stretch", key=keys.EXPORT_PREVIEW)
 if total > LARGE:
     st.info(
-        "A download is built in memory. For very large exports use the command line, which "
-        "streams to a file: `python -m stage8 export --help`.",
-        icon=":material/terminal:",
+        "A download this large is built in memory and takes a while. Narrow it with the filters "
+        "above (project, scenes, dates) for a quicker file; whoever runs the desk can also "
+        "export everything straight to a file.",
+        icon=":material/hourglass_top:",
     )
 download_buttons(desk, what, filters)

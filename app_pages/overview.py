@@ -3,30 +3,39 @@
 import streamlit as st
 
 from stage8.reads.board import project_overview
+from stage8.ui import state as keys
+from stage8.ui.messages import NO_PROJECT
 from stage8.ui.session import get_desk
+from stage8.ui.text import inert, md
 
 st.title("Stage 8 Review Desk")
 projects = project_overview(get_desk())
 if not projects:
-    st.warning("There is no project yet. Run `python -m stage8 demo` to create the demo project.")
+    st.warning(NO_PROJECT)
 for project in projects:
-    st.header(project.name + (" · demo" if project.is_demo else ""))
+    st.header(inert(project.name) + (" · demo" if project.is_demo else ""))
     if not project.scenes:
         st.caption("No scenes yet.")
     for scene in project.scenes:
-        with st.container(border=True, key=f"scene_card_{project.project_id}_{scene.scene_number}"):
+        with st.container(border=True, key=keys.scene_card(project.project_id, scene.scene_number)):
             left, mid, right = st.columns([3, 4, 2])
             params = {"scene": str(scene.scene_number)}
             if len(projects) > 1:
                 params["project"] = project.name
             left.page_link(
                 "app_pages/scene.py",
-                label=f"Scene {scene.scene_number}: {scene.title}",
+                label=md("Scene {n}: {title}", n=scene.scene_number, title=scene.title),
                 icon=":material/movie:",
                 query_params=params,
             )
-            mid.caption(", ".join(scene.assets) or "no assets")
+            mid.caption(", ".join(inert(name) for name in scene.assets) or "no assets")
             right.markdown(
-                f"**{scene.decided}** decided · **{scene.undecided}** undecided  \n"
-                f"{scene.attempts} attempts · ${scene.total_cost.normalize():f}"
+                md(
+                    "**{decided}** decided · **{undecided}** undecided  \n"
+                    "{attempts} attempts · \\${cost}",
+                    decided=scene.decided,
+                    undecided=scene.undecided,
+                    attempts=scene.attempts,
+                    cost=f"{scene.total_cost.normalize():f}",
+                )
             )

@@ -4,25 +4,25 @@ import streamlit as st
 
 from stage8.errors import Stage8Error
 from stage8.reads.board import scene_board
+from stage8.ui import messages
 from stage8.ui.scene_panels import render_scene
-from stage8.ui.session import get_desk, show_error
+from stage8.ui.session import get_desk
 
 desk = get_desk()
 raw = st.query_params.get("scene")
 project = st.query_params.get("project")
 if raw is None:
-    st.info("Pick a scene on the Overview page, or open a link like `?scene=1`.")
-    st.page_link("app_pages/overview.py", label="Back to the overview", icon=":material/dashboard:")
+    st.info("Pick a scene on the Overview page, or open a link such as `?scene=1`.")
+    messages.back_to_overview()
     st.stop()
 try:
     number = int(raw)
 except ValueError:
-    st.error(f"`scene={raw}` is not a scene number: use a whole number such as `?scene=1`.")
+    messages.bad_scene_number(raw)
     st.stop()
 try:
     board = scene_board(desk, number, project)
 except Stage8Error as exc:
-    show_error(exc)
-    st.page_link("app_pages/overview.py", label="Back to the overview", icon=":material/dashboard:")
+    messages.scene_unavailable(desk, number, project, exc)
     st.stop()
 render_scene(desk, board)

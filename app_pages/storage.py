@@ -6,6 +6,7 @@ import streamlit as st
 from stage8.cleanup.apply import apply_cleanup
 from stage8.errors import Stage8Error
 from stage8.ui import cleanup_widgets as w
+from stage8.ui import state as keys
 from stage8.ui.session import current_actor, get_desk, show_error
 
 desk = get_desk()
@@ -18,8 +19,8 @@ st.caption(
     f"purged after {s.trash_retention_days} days. Selected and pinned attempts, master images "
     "and images other scenes use as their reference are never touched."
 )
-if st.button("Refresh plan", icon=":material/refresh:", key="cleanup_refresh"):
-    st.session_state.pop(w.PLAN_KEY, None)
+if st.button("Refresh plan", icon=":material/refresh:", key=keys.CLEANUP_REFRESH):
+    st.session_state.pop(keys.CLEANUP_PLAN, None)
 w.run_status()
 try:
     plan = w.make_plan(desk)
@@ -36,8 +37,8 @@ w.plan_details(plan)
 
 def _apply() -> None:
     run = w.start_run(lambda report: apply_cleanup(desk, plan, actor=actor, progress=report))
-    st.session_state[w.RUN_KEY] = run.id
-    st.session_state["cleanup_confirm"] = ""
+    st.session_state[keys.CLEANUP_RUN] = run.id
+    st.session_state[keys.CLEANUP_CONFIRM] = ""
 
 
 actor = current_actor()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from stage8.db.column_types import utcnow
 from stage8.db.models import Attempt, Project, ProjectAsset, Scene, SceneAssetInstance
-from stage8.decisions.attempts import create_attempt
+from stage8.decisions.ledger import new_attempt
 from stage8.decisions.use_master import apply_as_is
 from stage8.demo import art as demo_art
 from stage8.desk import Desk
@@ -332,7 +332,7 @@ def _add_attempt(
             "original_format": "PNG",
             "original_byte_size": len(picture.image.data),
         }
-    create_attempt(
+    new_attempt(
         session,
         instance,
         source=source,

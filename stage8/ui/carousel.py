@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from stage8.ui import state as keys
 from stage8.ui.media import show_image
+from stage8.ui.text import inert, md
 
 STRIP = 8
 
@@ -29,7 +31,7 @@ def _clamp(i: int, n: int) -> int:
 def position(key: str, items: Sequence[CarouselItem], start: int) -> int:
     """The shown index; it follows the shown item (not its index) when items are added."""
     state = st.session_state
-    ident = state.get(f"{key}__ident")
+    ident = state.get(keys.carousel_ident(key))
     idents = [it.ident for it in items]
     if ident in idents:
         return idents.index(ident)
@@ -37,7 +39,7 @@ def position(key: str, items: Sequence[CarouselItem], start: int) -> int:
 
 
 def _go(key: str, idents: list[int], index: int) -> None:
-    st.session_state[f"{key}__ident"] = idents[_clamp(index, len(idents))]
+    st.session_state[keys.carousel_ident(key)] = idents[_clamp(index, len(idents))]
 
 
 def carousel(
@@ -53,15 +55,16 @@ def carousel(
         return None
     idents = [it.ident for it in items]
     i = position(key, items, start)
-    st.session_state[f"{key}__ident"] = idents[i]
+    st.session_state[keys.carousel_ident(key)] = idents[i]
     item = items[i]
     show_image(item.image_key, display=True, width=image_width)
+    # Badges are the desk's own words (Selected, Pinned, source labels), never data.
     badges = " ".join(f":{_colour(b)}-badge[{b}]" for b in item.badges)
-    st.markdown(f"**{item.title}** {badges}")
+    st.markdown(md("**{title}** ", title=item.title) + badges)
     left, counter, right = st.columns([1, 2, 1], vertical_alignment="center")
     left.button(
         "◀",
-        key=f"{key}__prev",
+        key=keys.carousel_prev(key),
         disabled=i == 0,
         on_click=_go,
         args=(key, idents, i - 1),
@@ -74,7 +77,7 @@ def carousel(
     )
     right.button(
         "▶",
-        key=f"{key}__next",
+        key=keys.carousel_next(key),
         disabled=i == len(items) - 1,
         on_click=_go,
         args=(key, idents, i + 1),
@@ -90,10 +93,10 @@ def carousel(
             show_image(it.thumb_key)
             col.button(
                 ("● " if j == i else "") + str(j + 1),
-                key=f"{key}__jump_{it.ident}",
+                key=keys.carousel_jump(key, it.ident),
                 on_click=_go,
                 args=(key, idents, j),
-                help=it.title,
+                help=inert(it.title),
                 type="primary" if j == i else "secondary",
             )
     return i

@@ -8,6 +8,8 @@ import streamlit as st
 
 from stage8.desk import Desk
 from stage8.ui.session import current_actor
+from stage8.ui.state import REVIEWER_NAME
+from stage8.ui.text import md
 
 CONNECT_HELP = (
     "Set `STAGE8_DATABASE_URL` to a PostgreSQL URL (for Supabase, the connection string of your "
@@ -34,18 +36,22 @@ def sidebar(desk: Desk) -> None:
     with st.sidebar:
         st.text_input(
             "Reviewer name",
-            key="reviewer_name",
+            key=REVIEWER_NAME,
             placeholder=current_actor(),
             help="Recorded with every decision you make.",
         )
         db = "SQLite (embedded)" if desk.dialect == "sqlite" else "PostgreSQL"
-        st.caption(f"Database: {db} · Storage: {desk.settings.storage}")
+        st.caption(md("Database: {db} · Storage: {storage}", db=db, storage=desk.settings.storage))
 
 
 def demo_banner(desk: Desk) -> None:
     if desk.settings.is_default_database:
         st.info(
-            "**Demo data.** You are looking at the demo project on the embedded database "
-            f"(`{desk.settings.home}`). To review real work: {CONNECT_HELP}",
+            md(
+                "**Demo data.** You are looking at the demo project on the embedded database "
+                "(in {home}). ",
+                home=desk.settings.home,
+            )
+            + f"To review real work: {CONNECT_HELP}",
             icon=":material/science:",
         )

@@ -18,20 +18,22 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from stage8.cleanup.apply import plan_cleanup
 from stage8.cleanup.plan import CleanupPlan, CleanupProgress, CleanupResult
 from stage8.cleanup.trash import TrashedAttempt
 from stage8.db.column_types import utcnow
 from stage8.decisions.views import SOURCE_LABELS
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.ui import state as keys
 from stage8.ui.media import show_image
+from stage8.ui.text import inert, md
 from stage8.units import format_bytes, format_usd
 
 log = logging.getLogger(__name__)
 
 CONFIRM_WORD = "cleanup"
-RUN_KEY = "cleanup_run_id"
-PLAN_KEY = "cleanup_plan"
+TRASH_PAGE = 60  # trash cards shown at first, and added by each "Show more"
 
 
 @dataclass
@@ -83,7 +85,7 @@ def get_run(run_id: str | None) -> CleanupRun | None:
 
 def current_run() -> CleanupRun | None:
     """This browser session's latest cleanup run, if any."""
-    return get_run(st.session_state.get(RUN_KEY))
+    return get_run(st.session_state.get(keys.CLEANUP_RUN))
 
 
 def plan_metrics(plan: CleanupPlan) -> None:
@@ -101,10 +103,16 @@ def plan_metrics(plan: CleanupPlan) -> None:
         help=f"{len(plan.images)} images (with thumbnails) and {len(plan.orphans)} orphans",
     )
     cols[3].metric("Space freed", format_bytes(plan.bytes_freed), help=f"{plan.bytes_freed:,} B")
+    # md(): two dollar amounts in one line would otherwise be read as maths ($…$).
     st.caption(
-        f"Generation cost of these attempts: {format_usd(plan.cost_trashed)} going to the trash, "
-        f"{format_usd(plan.cost_purged)} purged. Plan made {plan.now:%Y-%m-%d %H:%M} UTC; "
-        "apply re-checks every attempt, so a stale plan never does more than it says."
+        md(
+            "Generation cost of these attempts: {trashed} going to the trash, {purged} purged. "
+            "Plan made {now:%Y-%m-%d %H:%M} UTC; ",
+            trashed=format_usd(plan.cost_trashed),
+            purged=format_usd(plan.cost_purged),
+            now=plan.now,
+        )
+        + "apply re-checks every attempt, so a stale plan never does more than it says."
     )
 
 
@@ -122,7 +130,7 @@ def scene_totals(plan: CleanupPlan) -> None:
         for t in plan.per_scene()
     ]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="cleanup_scene_totals")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key=keys.CLEANUP_SCENE_TOTALS)
 
 
 def plan_details(plan: CleanupPlan) -> None:
@@ -158,14 +166,14 @@ def apply_controls(plan: CleanupPlan, on_apply: Callable[[], None]) -> None:
     running = (run := current_run()) is not None and not run.done
     typed = st.text_input(
         f"Type **{CONFIRM_WORD}** to confirm",
-        key="cleanup_confirm",
+        key=keys.CLEANUP_CONFIRM,
         disabled=running or plan.empty,
         help="Typing the word makes sure the cleanup is meant; it cannot be undone once purged.",
     )
     ready = (typed or "").strip().lower() == CONFIRM_WORD
     st.button(
         "Apply cleanup",
-        key="cleanup_apply",
+        key=keys.CLEANUP_APPLY,
         type="primary",
         icon=":material/cleaning_services:",
         disabled=running or plan.empty or not ready,
@@ -180,7 +188,7 @@ def run_status() -> None:
         return
     if run.done and not run.seen:
         run.seen = True
-        st.session_state.pop(PLAN_KEY, None)  # the plan is spent: make a fresh one
+        st.session_state.pop(keys.CLEANUP_PLAN, None)  # the plan is spent: make a fresh one
 
     @st.fragment(run_every=None if run.done else 1)
     def panel() -> None:
@@ -189,26 +197,26 @@ def run_status() -> None:
             return
         if not live.done:
             p = live.progress
-            label = p.message if p else "Starting the cleanup…"
+            label = inert(p.message) if p else "Starting the cleanup…"
             st.progress(p.fraction if p else 0.0, text=label)
             return
         if not live.seen:
             st.rerun(scope="app")  # refresh the plan and stop polling
         if live.error:
-            st.error(live.error, icon=":material/error:")
+            st.error(inert(live.error), icon=":material/error:")
         elif live.result is not None and live.result.complete:
-            st.success(live.result.message, icon=":material/check_circle:")
+            st.success(inert(live.result.message), icon=":material/check_circle:")
         elif live.result is not None:
-            st.warning(live.result.message, icon=":material/warning:")
+            st.warning(inert(live.result.message), icon=":material/warning:")
             for error in live.result.errors:
-                st.caption(error)
+                st.caption(inert(error))
 
     panel()
 
 
 def _due(item: TrashedAttempt) -> str:
     if item.held_reason:
-        return f"Kept in the trash: {item.held_reason}."
+        return md("Kept in the trash: {why}.", why=item.held_reason)
     if item.purge_due <= utcnow():
         return "Purge due now (the next cleanup purges it)."
     return f"Purged after {item.purge_due:%Y-%m-%d %H:%M} UTC."
@@ -219,63 +227,80 @@ def trash_list(
     *,
     on_restore: Callable[[int], None],
     on_purge: Callable[[int], None],
-    limit: int = 60,
 ) -> None:
     """One card per trashed attempt: thumbnail, where it was, when it goes, and the actions.
 
-    Purge now is enabled only after its confirmation checkbox is ticked.
+    Purge now is enabled only after its confirmation checkbox is ticked. The first
+    `TRASH_PAGE` cards are shown; "Show more" adds as many again.
     """
+    limit = st.session_state.get(keys.TRASH_SHOWN, TRASH_PAGE)
     for item in items[:limit]:
-        with st.container(border=True, key=f"trash_card_{item.attempt_id}"):
+        with st.container(border=True, key=keys.trash_card(item.attempt_id)):
             thumb, info, actions = st.columns([1, 3, 2])
             with thumb:
                 show_image(item.thumb_key, width=120)
-            scene = f"Scene {item.scene_number}" + (" (deleted)" if item.scene_deleted else "")
+            deleted = " (deleted)" if item.scene_deleted else ""
             cost = "" if item.cost_usd is None else f" · {format_usd(item.cost_usd)}"
             info.markdown(
-                f"**{scene} · {item.asset_name} #{item.attempt_number}**  \n"
-                f"{SOURCE_LABELS.get(item.source, item.source)} · "
-                f"{format_bytes(item.image_bytes)}{cost}"
+                md(
+                    "**Scene {n}{deleted} · {asset} #{number}**  \n{source} · {size}{cost}",
+                    n=item.scene_number,
+                    deleted=deleted,
+                    asset=item.asset_name,
+                    number=item.attempt_number,
+                    source=SOURCE_LABELS.get(item.source, item.source),
+                    size=format_bytes(item.image_bytes),
+                    cost=cost,
+                )
             )
             info.caption(
-                f"Trashed {item.trashed_at:%Y-%m-%d %H:%M} UTC"
-                + (f": {item.trashed_reason}" if item.trashed_reason else "")
+                md("Trashed {at:%Y-%m-%d %H:%M} UTC", at=item.trashed_at)
+                + (md(": {why}", why=item.trashed_reason) if item.trashed_reason else "")
             )
             info.caption(_due(item))
             actions.button(
                 "Restore",
-                key=f"restore_{item.attempt_id}",
+                key=keys.restore_button(item.attempt_id),
                 icon=":material/restore_from_trash:",
                 on_click=on_restore,
                 args=(item.attempt_id,),
             )
             sure = actions.checkbox(
                 "Yes, delete it for good",
-                key=f"purge_confirm_{item.attempt_id}",
+                key=keys.purge_confirm(item.attempt_id),
                 disabled=item.held_reason is not None,
             )
             actions.button(
                 "Purge now",
-                key=f"purge_{item.attempt_id}",
+                key=keys.purge_button(item.attempt_id),
                 icon=":material/delete_forever:",
                 disabled=not sure or item.held_reason is not None,
                 on_click=on_purge,
                 args=(item.attempt_id,),
             )
     if len(items) > limit:
-        st.caption(
-            f"Showing {limit} of {len(items)}; `python -m stage8 trash --list` lists them all."
+        st.caption(f"Showing {limit} of {len(items)} trashed attempts.")
+        st.button(
+            f"Show {min(TRASH_PAGE, len(items) - limit)} more",
+            key=keys.TRASH_MORE,
+            icon=":material/expand_more:",
+            on_click=_show_more,
+            args=(limit,),
         )
 
 
+def _show_more(shown: int) -> None:
+    st.session_state[keys.TRASH_SHOWN] = shown + TRASH_PAGE
+
+
 def flash(kind: str, message: str) -> None:
-    st.session_state["trash_flash"] = (kind, message)
+    st.session_state[keys.TRASH_FLASH] = (kind, message)
 
 
 def show_flash() -> None:
-    shown = st.session_state.pop("trash_flash", None)
+    shown = st.session_state.pop(keys.TRASH_FLASH, None)
     if shown:
-        (st.error if shown[0] == "error" else st.success)(shown[1])
+        (st.error if shown[0] == "error" else st.success)(inert(shown[1]))
 
 
 def guarded(action: Callable[[], str]) -> None:
@@ -288,10 +313,8 @@ def guarded(action: Callable[[], str]) -> None:
 
 def make_plan(desk: Desk) -> CleanupPlan:
     """This session's plan, made once and kept until refreshed or spent by an apply."""
-    from stage8.cleanup.apply import plan_cleanup
-
-    plan = st.session_state.get(PLAN_KEY)
+    plan = st.session_state.get(keys.CLEANUP_PLAN)
     if plan is None:
         plan = plan_cleanup(desk)
-        st.session_state[PLAN_KEY] = plan
+        st.session_state[keys.CLEANUP_PLAN] = plan
     return plan

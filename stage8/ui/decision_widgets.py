@@ -6,18 +6,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from stage8.decisions.reference_choice import use_reference
+from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk
-from stage8.reads.board import AssetPanel
+from stage8.generation.run import queue_generation
+from stage8.reads.board import AssetPanel, pending_jobs
+from stage8.ui import state as keys
 from stage8.ui.carousel import CarouselItem, carousel
-from stage8.ui.text import escape_markdown
+from stage8.ui.session import ensure_worker
+from stage8.ui.text import md
 
 Act = Callable[..., None]
 
 
 def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
     """The chain (Master, Scene 1, …), the effective mark, stale warning, Use this reference."""
-    from stage8.decisions.reference_choice import use_reference
-
     ref = panel.reference
     iid = panel.instance_id
     st.markdown("**Master reference**")
@@ -45,25 +48,25 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         for i, e in enumerate(ref.chain)
     ]
     start = ref.effective_index if ref.effective_index is not None else len(items) - 1
-    i = carousel(f"reference_{iid}", items, start=start, image_width=260, strip=False)
+    i = carousel(keys.reference_carousel(iid), items, start=start, image_width=260, strip=False)
     entry = ref.chain[i]
     if ref.is_default:
-        st.caption(f"Following the default: {ref.chain[ref.default_index].label}.")
+        st.caption(md("Following the default: {label}.", label=ref.chain[ref.default_index].label))
     else:
         chosen = "Master" if ref.chosen_scene_id is None else f"Scene {ref.chosen_scene_number}"
-        st.caption(f"Chosen by a reviewer: {chosen}.")
+        st.caption(md("Chosen by a reviewer: {chosen}.", chosen=chosen))
     if ref.stale:
-        st.warning(f"The chosen reference is out of date: {ref.stale_reason}.")
+        st.warning(md("The chosen reference is out of date: {why}.", why=ref.stale_reason))
         st.button(
             "Back to the default",
-            key=f"ref_default_{iid}",
+            key=keys.reference_default_button(iid),
             on_click=act,
             args=(iid, lambda: use_reference(desk, iid, "default", actor=actor)),
         )
     choice = "master" if entry.source == "master" else entry.scene_number
     st.button(
         "Use this reference",
-        key=f"use_ref_{iid}",
+        key=keys.use_reference_button(iid),
         disabled=(i == ref.effective_index and not ref.stale),
         on_click=act,
         args=(iid, lambda: use_reference(desk, iid, choice, actor=actor)),
@@ -71,10 +74,8 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
 
 
 def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
-    from stage8.decisions.use_master import set_use_master_as_is
-
     iid = panel.instance_id
-    key = f"as_is_{iid}"
+    key = keys.as_is_checkbox(iid)
     st.session_state[key] = panel.use_master_as_is
 
     def toggle() -> None:
@@ -90,12 +91,10 @@ def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
 
 
 def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
-    from stage8.generation.run import queue_generation
-
     iid = panel.instance_id
     st.button(
         "Generate",
-        key=f"generate_{iid}",
+        key=keys.generate_button(iid),
         disabled=panel.use_master_as_is,
         help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
         on_click=act,
@@ -105,8 +104,8 @@ def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None
         st.caption("Generation is off while this asset uses its reference as-is.")
     if panel.failed_job_error and not panel.pending_jobs:
         st.warning(
-            f"The last generation failed: {escape_markdown(panel.failed_job_error)}. "
-            "Nothing was changed; fix the cause and press Generate again."
+            md("The last generation failed: {error}. ", error=panel.failed_job_error)
+            + "Nothing was changed; fix the cause and press Generate again."
         )
     if panel.pending_jobs:
         _progress(desk, iid)
@@ -118,19 +117,15 @@ class _Queued:
 
 
 def _queued(job_ids: list[int]) -> _Queued:
-    from stage8.ui.session import ensure_worker
-
     ensure_worker()
     return _Queued(job_ids)
 
 
 @st.fragment(run_every=2)
 def _progress(desk: Desk, instance_id: int) -> None:
-    from stage8.reads.board import pending_jobs
-
     pending = pending_jobs(desk, instance_id)
     if pending:
         st.info(f"Generating… {pending} job(s) in progress.", icon=":material/hourglass_top:")
         return
-    st.session_state[f"panel_{instance_id}__dirty"] = True
+    st.session_state[keys.panel_dirty(instance_id)] = True
     st.rerun()

@@ -17,6 +17,8 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.export.formats import FORMAT_LABELS, MIME_TYPES, now_stamp
 from stage8.reads.export.stream import WHATS, ExportFilters, export_bytes, filter_choices
+from stage8.ui import state as keys
+from stage8.ui.text import inert
 
 TABLE_LABELS = {"attempts": "Attempts", "instances": "Instances", "events": "Decision events"}
 DATE_LABELS = {
@@ -38,7 +40,7 @@ def table_picker() -> str:
         WHATS,
         format_func=TABLE_LABELS.__getitem__,
         horizontal=True,
-        key="export_what",
+        key=keys.EXPORT_WHAT,
     )
 
 
@@ -50,40 +52,40 @@ def export_filters(desk: Desk, what: str) -> ExportFilters:
     projects = filter_choices(desk).projects
     top = st.columns(3)
     project = top[0].selectbox(
-        "Project", [None, *projects], format_func=_any("All projects"), key="export_project"
+        "Project", [None, *projects], format_func=_any("All projects"), key=keys.EXPORT_PROJECT
     )
     scene_from = top[1].number_input(
-        "From scene", min_value=0, value=None, step=1, key="export_scene_from"
+        "From scene", min_value=0, value=None, step=1, key=keys.EXPORT_SCENE_FROM
     )
     scene_to = top[2].number_input(
-        "To scene", min_value=0, value=None, step=1, key="export_scene_to"
+        "To scene", min_value=0, value=None, step=1, key=keys.EXPORT_SCENE_TO
     )
     mid = st.columns(3)
     asset_type = mid[0].selectbox(
-        "Asset type", [None, *ASSET_TYPES], format_func=_any("All types"), key="export_type"
+        "Asset type", [None, *ASSET_TYPES], format_func=_any("All types"), key=keys.EXPORT_TYPE
     )
     names = filter_choices(desk, project).asset_names
     asset_name = mid[1].selectbox(
-        "Asset", [None, *names], format_func=_any("All assets"), key="export_asset"
+        "Asset", [None, *names], format_func=_any("All assets"), key=keys.EXPORT_ASSET
     )
     source = mid[2].selectbox(
         "Source",
         [None, *ATTEMPT_SOURCES],
         format_func=lambda s: "All sources" if s is None else SOURCE_LABELS[s],
-        key="export_source",
+        key=keys.EXPORT_SOURCE,
         help="For instances: the source of the selected attempt; for events: of the attempt "
         "the event is about.",
     )
     low = st.columns(3)
-    dates = low[0].date_input(DATE_LABELS[what], value=(), key="export_dates")
+    dates = low[0].date_input(DATE_LABELS[what], value=(), key=keys.EXPORT_DATES)
     can_select = what in ("attempts", "instances")
     selected_only = low[1].checkbox(
         "Selected only" if what == "attempts" else "Decided only",
-        key="export_selected_only",
+        key=keys.EXPORT_SELECTED_ONLY,
         disabled=not can_select,
     )
     include_trashed = low[2].checkbox(
-        "Include trashed attempts", key="export_include_trashed", disabled=what != "attempts"
+        "Include trashed attempts", key=keys.EXPORT_INCLUDE_TRASHED, disabled=what != "attempts"
     )
     date_from, date_to = _date_range(dates)
     try:
@@ -100,7 +102,7 @@ def export_filters(desk: Desk, what: str) -> ExportFilters:
             include_trashed=bool(include_trashed and what == "attempts"),
         )
     except Stage8Error as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(inert(exc), icon=":material/error:")
         st.stop()
         raise  # unreachable: st.stop() raises
 
@@ -125,7 +127,7 @@ def download_buttons(desk: Desk, what: str, filters: ExportFilters) -> None:
             mime=MIME_TYPES[fmt],
             on_click="ignore",
             icon=":material/download:",
-            key=f"export_download_{fmt}",
+            key=keys.export_download(fmt),
             width="stretch",
         )
 
@@ -141,7 +143,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def figure(title: str, chart: alt.Chart | None, frame: pd.DataFrame, name: str) -> None:
     """A titled chart with its numbers in a table and a CSV download of them."""
-    with st.container(border=True, key=f"figure_{name}"):
+    with st.container(border=True, key=keys.figure(name)):
         st.subheader(title)
         if frame.empty or chart is None:
             st.caption("Nothing to show yet.")
@@ -156,7 +158,7 @@ def figure(title: str, chart: alt.Chart | None, frame: pd.DataFrame, name: str) 
                 mime="text/csv",
                 on_click="ignore",
                 icon=":material/download:",
-                key=f"figure_csv_{name}",
+                key=keys.figure_csv(name),
             )
 
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from stage8.errors import Stage8Error
 from stage8.ui.session import get_desk
+from stage8.ui.text import inert
 
 DISPLAY_EDGE = 1024
 
@@ -57,4 +58,4 @@ def show_image(
     if data is None:
         st.caption("🖼️ image unavailable" if key else "no image")
         return
-    st.image(data, caption=caption, width=width)
+    st.image(data, caption=None if caption is None else inert(caption), width=width)

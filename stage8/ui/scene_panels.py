@@ -14,18 +14,19 @@ from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, SceneBoard, load_panel
+from stage8.ui import state as keys
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
 from stage8.ui.session import current_actor
-from stage8.ui.text import escape_markdown
+from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
 
 TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Props"}
 
 
 def render_scene(desk: Desk, board: SceneBoard) -> None:
-    st.title(f"Scene {board.scene_number}: {board.title}")
+    st.title(md("Scene {n}: {title}", n=board.scene_number, title=board.title))
     nav = st.columns([1, 1, 6])
     if board.previous_number is not None:
         nav[0].page_link(
@@ -49,7 +50,7 @@ def render_scene(desk: Desk, board: SceneBoard) -> None:
             continue
         st.header(TYPE_TITLES[asset_type])
         for panel in panels:
-            st.session_state[f"panel_{panel.instance_id}__data"] = panel
+            st.session_state[keys.panel_data(panel.instance_id)] = panel
             asset_panel(desk, panel.instance_id)
 
 
@@ -58,12 +59,12 @@ def _params(board: SceneBoard, number: int) -> dict[str, str]:
 
 
 def _flash(instance_id: int, kind: str, message: str) -> None:
-    st.session_state[f"flash_{instance_id}"] = (kind, message)
+    st.session_state[keys.panel_flash(instance_id)] = (kind, message)
 
 
 def _act(instance_id: int, fn: Callable[[], object], ok: str | None = None) -> None:
     """Run a decision from a button callback; keep its outcome for the panel to show."""
-    st.session_state[f"panel_{instance_id}__dirty"] = True
+    st.session_state[keys.panel_dirty(instance_id)] = True
     try:
         result = fn()
     except Stage8Error as exc:
@@ -81,29 +82,28 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
     A full page run hands the panel's data in through session state (loaded for all panels
     in a few queries); only a decision made in this panel reloads it.
     """
-    key = f"panel_{instance_id}"
-    panel = st.session_state.get(f"{key}__data")
-    if panel is None or st.session_state.pop(f"{key}__dirty", False):
+    panel = st.session_state.get(keys.panel_data(instance_id))
+    if panel is None or st.session_state.pop(keys.panel_dirty(instance_id), False):
         try:
             panel = load_panel(desk, instance_id)
         except Stage8Error as exc:
-            st.error(str(exc))
+            st.error(inert(exc))
             return
-        st.session_state[f"{key}__data"] = panel
-    with st.container(border=True, key=f"asset_{instance_id}"):
+        st.session_state[keys.panel_data(instance_id)] = panel
+    with st.container(border=True, key=keys.asset_box(instance_id)):
         _header(panel)
-        flash = st.session_state.pop(f"flash_{instance_id}", None)
+        flash = st.session_state.pop(keys.panel_flash(instance_id), None)
         if flash:
-            (st.error if flash[0] == "error" else st.success)(flash[1])
+            (st.error if flash[0] == "error" else st.success)(inert(flash[1]))
         attempts_col, side_col = st.columns([3, 2])
-        with attempts_col, st.container(key=f"attempts_box_{instance_id}"):
+        with attempts_col, st.container(key=keys.attempts_box(instance_id)):
             _attempts(desk, panel)
         with side_col:
             actor = current_actor()
             as_is_checkbox(desk, panel, actor, _act)
             generate_button(desk, panel, actor, _act)
             upload_widget(desk, instance_id, actor, lambda: _uploaded(instance_id))
-            with st.container(key=f"reference_box_{instance_id}"):
+            with st.container(key=keys.reference_box(instance_id)):
                 reference_carousel(desk, panel, actor, _act)
             with st.expander("Decision history"):
                 _history(desk, panel)
@@ -111,17 +111,15 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
 
 def _uploaded(instance_id: int) -> None:
     """After an upload: reload the panel and show the selected attempt in the carousel."""
-    st.session_state[f"panel_{instance_id}__dirty"] = True
-    st.session_state.pop(f"attempts_{instance_id}__ident", None)
+    st.session_state[keys.panel_dirty(instance_id)] = True
+    st.session_state.pop(keys.carousel_ident(keys.attempts_carousel(instance_id)), None)
 
 
 def _header(panel: AssetPanel) -> None:
     status = "as-is" if panel.use_master_as_is else ("decided" if panel.selected else "undecided")
-    st.subheader(f"{panel.asset_name}")
-    st.caption(
-        f"{panel.asset_type} · {status}"
-        + (f" · {escape_markdown(panel.description)}" if panel.description else "")
-    )
+    st.subheader(inert(panel.asset_name))
+    details = [panel.asset_type, status] + ([panel.description] if panel.description else [])
+    st.caption(" · ".join(inert(d) for d in details))
 
 
 def _local_time(view: AttemptView) -> str:
@@ -158,12 +156,12 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
         for a in attempts
     ]
     selected_index = next((i for i, a in enumerate(attempts) if a.selected), len(attempts) - 1)
-    key = f"attempts_{panel.instance_id}"
+    key = keys.attempts_carousel(panel.instance_id)
     # When the selection changed (here, by as-is, a reference change or a finished job), show it.
     selected_id = attempts[selected_index].id
-    if st.session_state.get(f"{key}__selected") != selected_id:
-        st.session_state[f"{key}__selected"] = selected_id
-        st.session_state.pop(f"{key}__ident", None)
+    if st.session_state.get(keys.carousel_selected(key)) != selected_id:
+        st.session_state[keys.carousel_selected(key)] = selected_id
+        st.session_state.pop(keys.carousel_ident(key), None)
     i = carousel(key, items, start=selected_index)
     shown = attempts[i]
     _metadata(shown)
@@ -172,7 +170,7 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     b1, b2, b3 = st.columns(3)
     b1.button(
         "Select this one",
-        key=f"select_{iid}",
+        key=keys.select_button(iid),
         type="primary",
         disabled=shown.selected,
         on_click=_act,
@@ -180,7 +178,7 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     )
     b2.button(
         "Unpin" if shown.pinned else "Pin",
-        key=f"pin_{iid}",
+        key=keys.pin_button(iid),
         on_click=_act,
         args=(
             iid,
@@ -190,7 +188,7 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     )
     b3.button(
         "Move to trash",
-        key=f"trash_{iid}",
+        key=keys.trash_button(iid),
         disabled=shown.selected,
         help="The selected attempt cannot be trashed." if shown.selected else None,
         on_click=_act,
@@ -219,7 +217,9 @@ def _metadata(a: AttemptView) -> None:
         rows.append(("File", a.original_filename + size))
     if a.extra.get("offline_preview"):
         rows.append(("Note", "Offline preview (no model was called)"))
-    st.markdown("\n".join(f"- **{label}:** {escape_markdown(str(value))}" for label, value in rows))
+    st.markdown(
+        "\n".join(md("- **{label}:** ", label=label) + inert(value) for label, value in rows)
+    )
 
 
 def _history(desk: Desk, panel: AssetPanel) -> None:
@@ -231,18 +231,19 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
     actor = current_actor()
     for e in events:
         target = (e.after or {}).get("selected_attempt_id")
-        line = f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** by {escape_markdown(e.actor)}"
+        # The time is in a code span, where escapes would show: it is formatted here, not data.
+        line = f"`{e.created_at:%Y-%m-%d %H:%M}` " + md("**{kind}** by {a}", kind=e.kind, a=e.actor)
         if target in numbers:
-            line += f" → #{numbers[target]}"
+            line += md(" → #{n}", n=numbers[target])
         if e.reason:
-            line += f" — {escape_markdown(e.reason)}"
+            line += md(" — {reason}", reason=e.reason)
         text_col, button_col = st.columns([4, 1])
         text_col.markdown(line)
         if target is not None and target != current and target in numbers:
             button_col.button(
                 "Revert",
-                key=f"revert_{panel.instance_id}_{e.id}",
-                help=f"Select attempt #{numbers[target]} again",
+                key=keys.revert_button(panel.instance_id, e.id),
+                help=md("Select attempt #{n} again", n=numbers[target]),
                 on_click=_act,
                 args=(panel.instance_id, lambda e=e: history.revert_to(desk, e.id, actor=actor)),
             )

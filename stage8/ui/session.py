@@ -12,6 +12,9 @@ from stage8.config import load_settings
 from stage8.demo.seed import seed_demo_if_empty
 from stage8.desk import Desk, open_desk
 from stage8.errors import Stage8Error
+from stage8.generation.worker import start_background_worker
+from stage8.ui.state import REVIEWER_NAME
+from stage8.ui.text import inert
 
 
 @st.cache_resource(show_spinner="Opening the desk…")
@@ -42,7 +45,7 @@ def get_desk() -> Desk:
 
 def current_actor() -> str:
     """Who is reviewing: the name the reviewer typed in the sidebar, else the OS user."""
-    name = st.session_state.get("reviewer_name")
+    name = st.session_state.get(REVIEWER_NAME)
     if name:
         return str(name)
     try:
@@ -52,13 +55,12 @@ def current_actor() -> str:
 
 
 def show_error(exc: Stage8Error) -> None:
-    st.error(str(exc), icon=":material/error:")
+    """A service's error on the page; its message quotes names from data, so it is shown inert."""
+    st.error(inert(exc), icon=":material/error:")
 
 
 def ensure_worker() -> None:
     """Start this server process's background generation worker (once); jobs then finish even
     when the reviewer clicks elsewhere, since they run off the script thread."""
-    from stage8.generation.worker import start_background_worker
-
     if os.environ.get("STAGE8_APP_WORKER", "1") != "0":
         start_background_worker(get_desk())

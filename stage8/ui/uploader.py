@@ -15,7 +15,8 @@ import streamlit as st
 from stage8.decisions.uploads import UploadReport, display_filename, upload_images
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.ui.text import escape_markdown
+from stage8.ui import state as keys
+from stage8.ui.text import inert
 
 NO_SELECTION = "none"
 _STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}
@@ -30,7 +31,7 @@ def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[
     upload stored or reused at least one file, so the caller can reload the panel.
     """
     _show_outcome(instance_id)
-    key = uploader_key(instance_id, st.session_state.get(_round_key(instance_id), 0))
+    key = keys.uploader(instance_id, st.session_state.get(keys.upload_round(instance_id), 0))
     s = desk.settings
     files = st.file_uploader(
         "Upload your own images",
@@ -55,20 +56,15 @@ def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[
             options=[*range(len(files)), NO_SELECTION],
             index=len(files) - 1,
             format_func=lambda i: choice_label(names, i),
-            key=f"{key}__select",
+            key=keys.upload_choice(key),
         )
     st.button(
         button_label(len(files)),
-        key=f"{key}__go",
+        key=keys.upload_button(key),
         type="primary",
         on_click=_upload,
         args=(desk, instance_id, actor, on_change, key),
     )
-
-
-def uploader_key(instance_id: int, round_: int) -> str:
-    """`upload_<id>` at first; every upload moves to a new key so the uploader starts empty."""
-    return f"upload_{instance_id}" if round_ == 0 else f"upload_{instance_id}_{round_}"
 
 
 def button_label(count: int) -> str:
@@ -87,17 +83,9 @@ def outcome_lines(report: UploadReport) -> list[tuple[str, str]]:
     return [*lines, ("caption", report.message)]
 
 
-def _round_key(instance_id: int) -> str:
-    return f"upload_{instance_id}__round"
-
-
-def _outcome_key(instance_id: int) -> str:
-    return f"upload_{instance_id}__outcome"
-
-
 def _show_outcome(instance_id: int) -> None:
-    for kind, text in st.session_state.pop(_outcome_key(instance_id), []):
-        getattr(st, kind)(escape_markdown(text))
+    for kind, text in st.session_state.pop(keys.upload_outcome(instance_id), []):
+        getattr(st, kind)(inert(text))
 
 
 def _upload(
@@ -107,14 +95,14 @@ def _upload(
     files = [(f.name, f.getvalue()) for f in state.get(key) or []]
     select: str | int = "last"
     if len(files) > 1:
-        chosen = state.get(f"{key}__select", len(files) - 1)
+        chosen = state.get(keys.upload_choice(key), len(files) - 1)
         select = "none" if chosen == NO_SELECTION else int(chosen)
     try:
         report = upload_images(desk, instance_id, files, actor=actor, select=select)
     except Stage8Error as exc:
-        state[_outcome_key(instance_id)] = [("error", str(exc))]
+        state[keys.upload_outcome(instance_id)] = [("error", str(exc))]
         return
-    state[_outcome_key(instance_id)] = outcome_lines(report)
-    state[_round_key(instance_id)] = state.get(_round_key(instance_id), 0) + 1
+    state[keys.upload_outcome(instance_id)] = outcome_lines(report)
+    state[keys.upload_round(instance_id)] = state.get(keys.upload_round(instance_id), 0) + 1
     if report.stored or report.reused:
         on_change()

@@ -3,12 +3,14 @@
 Chromium is Debian's `/usr/bin/chromium` (override with STAGE8_CHROMIUM), driven by Playwright
 through `executable_path`; `playwright install` is never needed.
 
-    from tests.e2e.conftest import wait_for_app
+    from tests.e2e.steps import goto_app
 
     def test_home(page, streamlit_app):
-        page.goto(streamlit_app)
-        wait_for_app(page)
+        goto_app(page, streamlit_app)
         assert page.get_by_text("Demo project").first.is_visible()
+
+The steps a test takes (goto_app, wait_for_app, by_key, click_and_wait, ...) are in
+`tests/e2e/steps.py`; `wait_for_app` and `goto_app` are also importable from here.
 
 Each test module gets its own server on a free port with a fresh STAGE8_HOME (embedded SQLite
 demo, local storage). A module can change the server's environment or secrets by overriding the
@@ -37,6 +39,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.e2e.steps import goto_app, wait_for_app
+
+__all__ = ["goto_app", "wait_for_app"]  # older tests import them from here
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
@@ -59,45 +65,7 @@ SERVER_START_TIMEOUT = 60.0
 # database, bucket or image provider); the fixture sets what the test server needs.
 _SCRUBBED_PREFIXES = ("STAGE8_", "SUPABASE_", "GEMINI_", "GOOGLE_API_KEY")
 
-_IDLE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    if (!app) return false;
-    if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
-    if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    const running = document.querySelector(
-        '[data-testid="stStatusWidget"], [data-testid="stStatusWidgetRunningIcon"]');
-    return !(running && running.getClientRects().length > 0);
-}"""
-
-
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def wait_for_app(page: Page, timeout: float = 30_000, settle: float = 150) -> None:
-    """Wait until the Streamlit app is idle: connected, script finished, no running indicator.
-
-    Call it after `page.goto(...)` and after every action that makes Streamlit rerun (click,
-    fill + Enter, ...). `settle` (ms) is waited first so a rerun started by the last action has
-    begun, and the idle state must hold on two checks in a row (like Streamlit's own e2e suite,
-    which waits for `data-test-script-state="notRunning"` on `stApp`).
-    """
-    page.wait_for_timeout(settle)
-    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
-    deadline = time.monotonic() + timeout / 1000
-    while True:
-        remaining = max(deadline - time.monotonic(), 0.001) * 1000
-        page.wait_for_function(_IDLE_JS, timeout=remaining, polling=50)
-        page.wait_for_timeout(100)
-        if page.evaluate(_IDLE_JS):
-            return
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"Streamlit app did not become idle within {timeout} ms")
-
-
-def goto_app(page: Page, url: str, timeout: float = 30_000) -> None:
-    """Open `url` (the base URL plus a page path / query string) and wait until the app is idle."""
-    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
-    wait_for_app(page, timeout=timeout)
 
 
 def chromium_path() -> str:

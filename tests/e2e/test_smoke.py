@@ -2,7 +2,8 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import goto_app
+from stage8.ui import state as keys
+from tests.e2e.steps import button, by_key, goto_app
 
 
 def test_scene_page_by_url_shows_its_assets(page, streamlit_app):
@@ -15,15 +16,16 @@ def test_scene_page_by_url_shows_its_assets(page, streamlit_app):
 def test_select_this_one_moves_the_selected_badge(page, streamlit_app):
     goto_app(page, f"{streamlit_app}/scene?scene=1")
     # Mara in scene 1: three attempts, #1 selected
-    panel = page.locator(".st-key-attempts_box_1")
-    expect(panel.get_by_text("Attempt #1")).to_be_visible(timeout=30_000)
-    expect(panel.get_by_text("Selected", exact=True)).to_be_visible()
-    panel.get_by_role("button", name="▶").click()
-    expect(panel.get_by_text("Attempt #2")).to_be_visible()
-    expect(panel.get_by_text("Selected", exact=True)).to_have_count(0)
-    panel.get_by_role("button", name="Select this one").click()
-    expect(page.locator(".st-key-asset_1").get_by_text("Attempt #2 selected.")).to_be_visible()
-    expect(panel.get_by_text("Selected", exact=True)).to_be_visible()
-    panel.get_by_role("button", name="◀").click()
-    expect(panel.get_by_text("Attempt #1")).to_be_visible()
-    expect(panel.get_by_text("Selected", exact=True)).to_have_count(0)
+    panel = by_key(page, keys.asset_box(1))
+    attempts = by_key(page, keys.attempts_box(1))
+    expect(attempts.get_by_text("Attempt #1")).to_be_visible(timeout=30_000)
+    expect(attempts.get_by_text("Selected", exact=True)).to_be_visible()
+    button(attempts, "▶").click()
+    expect(attempts.get_by_text("Attempt #2")).to_be_visible()
+    expect(attempts.get_by_text("Selected", exact=True)).to_have_count(0)
+    button(attempts, "Select this one").click()
+    expect(panel.get_by_text("Attempt #2 selected.")).to_be_visible()
+    expect(attempts.get_by_text("Selected", exact=True)).to_be_visible()
+    button(attempts, "◀").click()
+    expect(attempts.get_by_text("Attempt #1")).to_be_visible()
+    expect(attempts.get_by_text("Selected", exact=True)).to_have_count(0)

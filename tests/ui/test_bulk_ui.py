@@ -3,6 +3,8 @@
 from stage8.db.finders import find_instance
 from stage8.db.models import GenerationJob
 from stage8.decisions.attempts import list_attempts
+from stage8.ui import state as keys
+from tests.ui.helpers import shown
 
 
 def _iid(desk, scene, asset):
@@ -12,8 +14,8 @@ def _iid(desk, scene, asset):
 
 def test_bulk_use_master_as_is_reports_per_asset(app, ui_desk):
     at = app(scene=4).run()  # Mara, Brass Lantern, Logbook as-is; Lighthouse generated
-    at.multiselect(key="bulk_assets").set_value(["Mara", "Lighthouse"]).run()
-    button = at.button(key="bulk_as_is")
+    at.multiselect(key=keys.BULK_ASSETS).set_value(["Mara", "Lighthouse"]).run()
+    button = at.button(key=keys.BULK_AS_IS)
     assert button.label == "Use master as-is for 2 assets"
     button.click().run()
     assert not at.exception
@@ -24,17 +26,17 @@ def test_bulk_use_master_as_is_reports_per_asset(app, ui_desk):
     assert next(a for a in list_attempts(ui_desk, lighthouse) if a.selected).source == (
         "master_copy"
     )
-    assert at.checkbox(key=f"as_is_{lighthouse}").value
+    assert at.checkbox(key=keys.as_is_checkbox(lighthouse)).value
 
 
 def test_bulk_generate_shows_cost_then_queues_and_skips_as_is(app, ui_desk):
     at = app(scene=3).run()
-    at.multiselect(key="bulk_assets").set_value(["Mara", "Old Tomas"]).run()
-    at.button(key="bulk_generate_ask").click().run()
-    assert any("Estimated total $0 for 2 generation(s)" in w.value for w in at.warning)
+    at.multiselect(key=keys.BULK_ASSETS).set_value(["Mara", "Old Tomas"]).run()
+    at.button(key=keys.BULK_GENERATE_ASK).click().run()
+    assert any("Estimated total $0 for 2 generation(s)" in shown(w.value) for w in at.warning)
     with ui_desk.tx() as s:
         assert s.query(GenerationJob).count() == 0  # nothing before confirming
-    at.button(key="bulk_generate_confirm").click().run()
+    at.button(key=keys.BULK_GENERATE_CONFIRM).click().run()
     assert not at.exception
     report = at.dataframe[0].value
     assert list(report["result"]) == ["queued", "queued"]
@@ -45,5 +47,5 @@ def test_bulk_generate_shows_cost_then_queues_and_skips_as_is(app, ui_desk):
 
 def test_bulk_unchanged_checkbox_selects_unchanged_assets(app, ui_desk):
     at = app(scene=6).run()
-    at.checkbox(key="bulk_unchanged").check().run()
-    assert at.button(key="bulk_as_is").label == "Use master as-is for 2 assets"
+    at.checkbox(key=keys.BULK_UNCHANGED).check().run()
+    assert at.button(key=keys.BULK_AS_IS).label == "Use master as-is for 2 assets"

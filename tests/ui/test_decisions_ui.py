@@ -5,6 +5,8 @@ import pytest
 from stage8.db.finders import find_instance
 from stage8.decisions.attempts import list_attempts, select_attempt
 from stage8.decisions.references import reference_state
+from stage8.ui import state as keys
+from tests.ui.helpers import shown
 
 
 def _iid(desk, scene, asset):
@@ -21,15 +23,17 @@ def test_reference_arrows_and_use_an_older_reference(app, ui_desk):
     iid = _iid(ui_desk, 4, "Mara")  # chain: Master, Scene 1, Scene 2, Scene 3 (default)
     at = app(scene=4).run()
     assert not at.exception
-    assert at.button(key=f"use_ref_{iid}").disabled  # the effective one is shown first
-    at.button(key=f"reference_{iid}__prev").click().run()
-    at.button(key=f"reference_{iid}__prev").click().run()
-    assert not at.button(key=f"use_ref_{iid}").disabled
-    at.button(key=f"use_ref_{iid}").click().run()
-    assert any("Reference set to Scene 1" in s.value for s in at.success)
+    assert at.button(
+        key=keys.use_reference_button(iid)
+    ).disabled  # the effective one is shown first
+    at.button(key=keys.carousel_prev(keys.reference_carousel(iid))).click().run()
+    at.button(key=keys.carousel_prev(keys.reference_carousel(iid))).click().run()
+    assert not at.button(key=keys.use_reference_button(iid)).disabled
+    at.button(key=keys.use_reference_button(iid)).click().run()
+    assert any("Reference set to Scene 1" in shown(s.value) for s in at.success)
     state = _ref(ui_desk, iid)
     assert not state.is_default and state.effective_scene_number == 1
-    assert any("Chosen by a reviewer: Scene 1" in c.value for c in at.caption)
+    assert any("Chosen by a reviewer: Scene 1" in shown(c.value) for c in at.caption)
     # Mara uses the reference as-is in scene 4: the selection followed to Scene 1's image.
     selected = next(a for a in list_attempts(ui_desk, iid) if a.selected)
     assert selected.source == "master_copy" and selected.image_id == state.effective_image_id
@@ -44,8 +48,8 @@ def test_stale_warning_and_back_to_default(app, ui_desk):
     other = next(a for a in list_attempts(ui_desk, s1) if not a.selected)
     select_attempt(ui_desk, other.id, actor="t")  # scene 1 now has a newer image
     at = app(scene=4).run()
-    assert any("Scene 1 now has a newer image" in w.value for w in at.warning)
-    at.button(key=f"ref_default_{iid}").click().run()
+    assert any("Scene 1 now has a newer image" in shown(w.value) for w in at.warning)
+    at.button(key=keys.reference_default_button(iid)).click().run()
     state = _ref(ui_desk, iid)
     # Mara is used as-is here, so going back to the default re-fixes the as-is image to the
     # default entry (Scene 3) instead of following later changes silently.
@@ -56,16 +60,16 @@ def test_stale_warning_and_back_to_default(app, ui_desk):
 def test_as_is_checkbox_disables_generate(app, ui_desk):
     iid = _iid(ui_desk, 3, "Mara")  # generated attempts, as-is off
     at = app(scene=3).run()
-    assert not at.checkbox(key=f"as_is_{iid}").value
-    assert not at.button(key=f"generate_{iid}").disabled
-    at.checkbox(key=f"as_is_{iid}").check().run()
+    assert not at.checkbox(key=keys.as_is_checkbox(iid)).value
+    assert not at.button(key=keys.generate_button(iid)).disabled
+    at.checkbox(key=keys.as_is_checkbox(iid)).check().run()
     assert not at.exception
-    assert at.button(key=f"generate_{iid}").disabled
-    assert any("as-is" in c.value for c in at.caption)
+    assert at.button(key=keys.generate_button(iid)).disabled
+    assert any("as-is" in shown(c.value) for c in at.caption)
     selected = next(a for a in list_attempts(ui_desk, iid) if a.selected)
     assert selected.source == "master_copy"
-    at.checkbox(key=f"as_is_{iid}").uncheck().run()
-    assert not at.button(key=f"generate_{iid}").disabled
+    at.checkbox(key=keys.as_is_checkbox(iid)).uncheck().run()
+    assert not at.button(key=keys.generate_button(iid)).disabled
     assert next(a for a in list_attempts(ui_desk, iid) if a.selected).id == selected.id
 
 
@@ -76,8 +80,8 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
     monkeypatch.setattr(session_mod, "ensure_worker", lambda: None)  # run it ourselves below
     iid = _iid(ui_desk, 5, "Mara")  # the scene without images
     at = app(scene=5).run()
-    at.button(key=f"generate_{iid}").click().run()
-    assert any("Generation queued" in s.value for s in at.success)
+    at.button(key=keys.generate_button(iid)).click().run()
+    assert any("Generation queued" in shown(s.value) for s in at.success)
     from stage8.db.models import GenerationJob
     from stage8.generation.run import queue_generation  # noqa: F401 - the page used it
     from stage8.generation.worker import run_until_done
@@ -90,7 +94,7 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
     at = app(scene=5).run()
     attempts = list_attempts(ui_desk, iid)
     assert [a.source for a in attempts] == ["generated"] and attempts[0].selected
-    assert any(m.value.startswith("**Attempt #1**") for m in at.markdown)
+    assert any(shown(m.value).startswith("**Attempt #1**") for m in at.markdown)
 
 
 def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
@@ -103,9 +107,9 @@ def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
     iid = _iid(ui_desk, 5, "Mara")
     at = app(scene=5).run()
     assert not at.exception
-    at.button(key=f"generate_{iid}").click().run()
+    at.button(key=keys.generate_button(iid)).click().run()
     assert not at.exception
-    assert any("GEMINI_API_KEY" in e.value for e in at.error)
+    assert any("GEMINI_API_KEY" in shown(e.value) for e in at.error)
     assert list_attempts(ui_desk, iid) == []
 
 
@@ -132,7 +136,8 @@ def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
         )
     at = app(scene=5).run()
     assert any(
-        "last generation failed" in w.value and "quota exceeded" in w.value for w in at.warning
+        "last generation failed" in shown(w.value) and "quota exceeded" in shown(w.value)
+        for w in at.warning
     )
     with ui_desk.read() as s:
         from stage8.db.models import Scene
@@ -140,4 +145,4 @@ def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
         project_id = s.query(Scene.project_id).first()[0]
     add_generated(ui_desk, iid, project_id, 99)
     at = app(scene=5).run()
-    assert not any("last generation failed" in w.value for w in at.warning)
+    assert not any("last generation failed" in shown(w.value) for w in at.warning)

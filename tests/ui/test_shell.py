@@ -1,17 +1,8 @@
 """The app shell: demo on an empty default database, the overview, and the scene page by URL."""
 
 from stage8.demo.seed import DEMO_PROJECT
-
-
-def _text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += (
-        [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
-    )
-    parts += (
-        [t.value for t in at.title] + [h.value for h in at.header] + [h.value for h in at.subheader]
-    )
-    return "\n".join(str(p) for p in parts)
+from tests.ui.helpers import page_text as _text
+from tests.ui.helpers import shown
 
 
 def test_overview_seeds_demo_and_says_so(app):
@@ -37,7 +28,7 @@ def test_scene_page_lists_assets_grouped_by_type(app):
 def test_unknown_scene_says_what_to_do(app):
     at = app(scene=99).run()
     assert not at.exception
-    assert any("no scene 99" in e.value for e in at.error)
+    assert any("no scene 99" in shown(e.value) for e in at.error)
 
 
 def test_bad_scene_parameter(app):
@@ -45,7 +36,7 @@ def test_bad_scene_parameter(app):
     at.switch_page("app_pages/scene.py")
     at.query_params["scene"] = "abc"
     at.run()
-    assert any("not a scene number" in e.value for e in at.error)
+    assert any("not a scene number" in shown(e.value) for e in at.error)
 
 
 def test_database_setting_error_is_shown_not_raised(app, monkeypatch):

@@ -10,8 +10,9 @@ from streamlit.testing.v1 import AppTest
 from stage8.config import Settings, load_settings
 from stage8.db.finders import find_instance
 from stage8.decisions.attempts import list_attempts
+from stage8.ui import state as keys
 from stage8.ui.text import escape_markdown
-from stage8.ui.uploader import button_label, uploader_key
+from stage8.ui.uploader import button_label
 from tests.builders import png
 from tests.ui.conftest import ROOT
 
@@ -57,7 +58,7 @@ def selected(desk, instance_id: int) -> list[tuple[int, str | None]]:
 
 
 def test_one_file_is_uploaded_selected_and_the_uploader_emptied(widget, ui_desk, mara) -> None:
-    uploader = widget.file_uploader(key=f"upload_{mara}")
+    uploader = widget.file_uploader(key=keys.uploader(mara))
     assert uploader.accept_multiple_files and uploader.allowed_type == []  # judged by content
     uploader.set_value(("harbour.png", png(5), "image/png")).run()
     assert not widget.selectbox and widget.button[0].label == "Upload 1 file"
@@ -154,7 +155,7 @@ def test_escape_markdown(text: str, escaped: str) -> None:
 
 def test_labels_and_keys() -> None:
     assert [button_label(n) for n in (1, 2)] == ["Upload 1 file", "Upload 2 files"]
-    assert [uploader_key(7, r) for r in (0, 1)] == ["upload_7", "upload_7_1"]
+    assert [keys.uploader(7, r) for r in (0, 1)] == ["upload_7", "upload_7_1"]
 
 
 def test_streamlit_upload_limit_matches_the_desk_setting(monkeypatch) -> None:

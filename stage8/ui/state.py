@@ -1,0 +1,196 @@
+"""Every session-state and widget key the pages use, in one place.
+
+A widget's key is also its session-state entry and the `st-key-<key>` class of its element, so
+the AppTest tests (`at.button(key=...)`) and the browser tests (`tests/e2e/steps.by_key`) find
+elements by these same names. Keys that belong to one scene asset instance, attempt, trash card
+or figure are built by the small functions below; nothing else writes an f-string key.
+"""
+
+from __future__ import annotations
+
+# --- whole app ---------------------------------------------------------------------------------
+REVIEWER_NAME = "reviewer_name"  # sidebar text input; recorded with every decision
+
+# --- scene page: bulk actions --------------------------------------------------------------------
+BULK_BOX = "bulk_box"
+BULK_ASSETS = "bulk_assets"
+BULK_UNCHANGED = "bulk_unchanged"
+BULK_GENERATE_ASK = "bulk_generate_ask"
+BULK_GENERATE_CONFIRM = "bulk_generate_confirm"
+BULK_CONFIRM_IDS = "bulk_confirm_ids"
+BULK_AS_IS = "bulk_as_is"
+BULK_REPORT = "bulk_report"
+BULK_JOBS = "bulk_jobs"
+
+# --- storage and trash pages ---------------------------------------------------------------------
+CLEANUP_REFRESH = "cleanup_refresh"
+CLEANUP_RUN = "cleanup_run_id"
+CLEANUP_PLAN = "cleanup_plan"
+CLEANUP_CONFIRM = "cleanup_confirm"
+CLEANUP_APPLY = "cleanup_apply"
+CLEANUP_SCENE_TOTALS = "cleanup_scene_totals"
+TRASH_FLASH = "trash_flash"
+TRASH_SHOWN = "trash_shown"  # how many trash cards the page shows
+TRASH_MORE = "trash_more"
+
+# --- export and analytics pages ------------------------------------------------------------------
+EXPORT_WHAT = "export_what"
+EXPORT_PROJECT = "export_project"
+EXPORT_SCENE_FROM = "export_scene_from"
+EXPORT_SCENE_TO = "export_scene_to"
+EXPORT_TYPE = "export_type"
+EXPORT_ASSET = "export_asset"
+EXPORT_SOURCE = "export_source"
+EXPORT_DATES = "export_dates"
+EXPORT_SELECTED_ONLY = "export_selected_only"
+EXPORT_INCLUDE_TRASHED = "export_include_trashed"
+EXPORT_PREVIEW = "export_preview"
+ANALYTICS_PROJECT = "analytics_project"
+
+
+def export_download(fmt: str) -> str:
+    return f"export_download_{fmt}"
+
+
+def figure(name: str) -> str:
+    return f"figure_{name}"
+
+
+def figure_csv(name: str) -> str:
+    return f"figure_csv_{name}"
+
+
+# --- overview ------------------------------------------------------------------------------------
+def scene_card(project_id: int, scene_number: int) -> str:
+    return f"scene_card_{project_id}_{scene_number}"
+
+
+# --- carousel (any key prefix: attempts or reference chain) --------------------------------------
+def carousel_ident(carousel: str) -> str:
+    """The id of the item a carousel shows (kept across reruns, follows the item)."""
+    return f"{carousel}__ident"
+
+
+def carousel_selected(carousel: str) -> str:
+    """The selected attempt the carousel last jumped to (to follow a new selection)."""
+    return f"{carousel}__selected"
+
+
+def carousel_prev(carousel: str) -> str:
+    return f"{carousel}__prev"
+
+
+def carousel_next(carousel: str) -> str:
+    return f"{carousel}__next"
+
+
+def carousel_jump(carousel: str, ident: int) -> str:
+    return f"{carousel}__jump_{ident}"
+
+
+# --- one scene asset instance's panel ------------------------------------------------------------
+def panel_data(instance_id: int) -> str:
+    """The panel's read model, handed from the full page run to the panel's fragment."""
+    return f"panel_{instance_id}__data"
+
+
+def panel_dirty(instance_id: int) -> str:
+    """Set when a decision in the panel means its data must be reloaded."""
+    return f"panel_{instance_id}__dirty"
+
+
+def panel_flash(instance_id: int) -> str:
+    """(kind, message) of the panel's last decision, shown once."""
+    return f"flash_{instance_id}"
+
+
+def asset_box(instance_id: int) -> str:
+    return f"asset_{instance_id}"
+
+
+def attempts_box(instance_id: int) -> str:
+    return f"attempts_box_{instance_id}"
+
+
+def reference_box(instance_id: int) -> str:
+    return f"reference_box_{instance_id}"
+
+
+def attempts_carousel(instance_id: int) -> str:
+    return f"attempts_{instance_id}"
+
+
+def reference_carousel(instance_id: int) -> str:
+    return f"reference_{instance_id}"
+
+
+def select_button(instance_id: int) -> str:
+    return f"select_{instance_id}"
+
+
+def pin_button(instance_id: int) -> str:
+    return f"pin_{instance_id}"
+
+
+def trash_button(instance_id: int) -> str:
+    return f"trash_{instance_id}"
+
+
+def revert_button(instance_id: int, event_id: int) -> str:
+    return f"revert_{instance_id}_{event_id}"
+
+
+def reference_default_button(instance_id: int) -> str:
+    return f"ref_default_{instance_id}"
+
+
+def use_reference_button(instance_id: int) -> str:
+    return f"use_ref_{instance_id}"
+
+
+def as_is_checkbox(instance_id: int) -> str:
+    return f"as_is_{instance_id}"
+
+
+def generate_button(instance_id: int) -> str:
+    return f"generate_{instance_id}"
+
+
+# --- the upload widget of a panel ----------------------------------------------------------------
+def uploader(instance_id: int, round_: int = 0) -> str:
+    """`upload_<id>` at first; every upload moves to a new key so the uploader starts empty."""
+    return f"upload_{instance_id}" if round_ == 0 else f"upload_{instance_id}_{round_}"
+
+
+def upload_choice(uploader_key: str) -> str:
+    """ "Use which as the selected image" of that uploader."""
+    return f"{uploader_key}__select"
+
+
+def upload_button(uploader_key: str) -> str:
+    return f"{uploader_key}__go"
+
+
+def upload_round(instance_id: int) -> str:
+    return f"upload_{instance_id}__round"
+
+
+def upload_outcome(instance_id: int) -> str:
+    return f"upload_{instance_id}__outcome"
+
+
+# --- trash cards ---------------------------------------------------------------------------------
+def trash_card(attempt_id: int) -> str:
+    return f"trash_card_{attempt_id}"
+
+
+def restore_button(attempt_id: int) -> str:
+    return f"restore_{attempt_id}"
+
+
+def purge_confirm(attempt_id: int) -> str:
+    return f"purge_confirm_{attempt_id}"
+
+
+def purge_button(attempt_id: int) -> str:
+    return f"purge_{attempt_id}"
