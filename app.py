@@ -2,16 +2,22 @@
 
 import streamlit as st
 
-from stage8.ui.chrome import demo_banner, login_gate, sidebar
-from stage8.ui.session import ensure_worker, get_desk
+from stage8.config import install_log_redaction
+from stage8.ui.chrome import demo_banner, gate_password, login_gate, sidebar
+from stage8.ui.session import ensure_worker, get_desk, run_page
 
 st.set_page_config(
     page_title="Stage 8 Review Desk", page_icon=":material/movie_edit:", layout="wide"
 )
+# No traceback ever reaches a visitor, even from a fragment rerun that run_page does not wrap.
+st.set_option("client.showErrorDetails", "none")
+install_log_redaction()  # server log lines pass through stage8.config.redact
 
+# The gate comes first: it needs only the password setting, so a broken database (or store)
+# shows nothing, not even its error, to a visitor who has not signed in.
+login_gate(gate_password())
 desk = get_desk()
 ensure_worker()  # queued generation jobs run off the script thread
-login_gate(desk.settings.app_password)
 
 pages = [
     st.Page(
@@ -35,4 +41,4 @@ pages = [
 navigation = st.navigation(pages)
 sidebar(desk)
 demo_banner(desk)
-navigation.run()
+run_page(navigation)

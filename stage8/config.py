@@ -6,14 +6,22 @@ the same file `st.secrets` reads, so a deployment configures both the app and th
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import sys
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, unquote_plus
 
 from stage8.errors import ConfigError
 
 _SECRETS_ENV = "STAGE8_SECRETS_FILE"
+# Settings whose values are secrets: never printed, logged or shown on a page.
+SECRET_SETTINGS = ("SUPABASE_KEY", "GEMINI_API_KEY", "STAGE8_APP_PASSWORD")
+MASK = "***"
 
 
 def _read_secrets() -> dict[str, object]:
@@ -87,9 +95,119 @@ class Settings:
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value these settings hold: the database password (as written, decoded
+        and re-encoded), the Supabase key, the Gemini key and the app password."""
+        values = [self.supabase_key, self.gemini_api_key, self.app_password]
+        return tuple(v for v in (*_password_forms(self.database_url), *values) if v)
+
 
 def default_database_url(home: Path) -> str:
-    return f"sqlite:///{(home / 'stage8.db.engine').resolve()}"
+    return f"sqlite:///{(home / 'stage8.db').resolve()}"
+
+
+# --- secrets: one place that knows them and masks them ---------------------------------------
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """(scheme://, user:password, @rest) of a URL with credentials, else None. The last '@'
+    ends the credentials, so a password with an unencoded '@' is still found whole."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return None
+    return scheme + sep, rest[:at], rest[at:]
+
+
+def _password_forms(url: str) -> list[str]:
+    parts = _split_userinfo(url)
+    if parts is None or ":" not in parts[1]:
+        return []
+    raw = parts[1].partition(":")[2]
+    return [raw, unquote(raw), unquote_plus(raw), quote(unquote(raw), safe="")]
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password replaced: `postgresql://user:***@host/db`."""
+    parts = _split_userinfo(url)
+    if parts is None or ":" not in parts[1]:
+        return url
+    scheme, userinfo, rest = parts
+    return f"{scheme}{userinfo.partition(':')[0]}:{MASK}{rest}"
+
+
+# A URL with credentials inside any text: scheme://user:password@ (greedy to the token's last @).
+_URL_CREDENTIALS = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:'\"]*:)[^\s'\"]*@")
+_SHORT_SECRET = 8  # shorter secrets are masked only as whole words, so messages stay readable
+
+
+def _configured_secrets() -> list[str]:
+    """The secrets of the current configuration, even when it does not load completely."""
+    try:
+        return list(load_settings().secrets())
+    except Exception:  # a broken configuration must still be masked: read the raw values
+        try:
+            secrets = _read_secrets()
+        except ConfigError:
+            secrets = {}
+        raw = [_lookup(name, secrets) for name in (*SECRET_SETTINGS, "STAGE8_DATABASE_URL")]
+        return [*(v for v in raw[:-1] if v), *_password_forms(raw[-1] or "")]
+
+
+def redact(text: str, settings: Settings | None = None, *, also: Iterable[str] = ()) -> str:
+    """`text` with every configured secret (of `settings`, else of the current configuration,
+    plus `also`) and every password inside a URL replaced by ***."""
+    secrets = {
+        s for s in (*(settings.secrets() if settings else _configured_secrets()), *also) if s
+    }
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= _SHORT_SECRET:
+            text = text.replace(secret, MASK)
+        else:
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", MASK, text)
+    return _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a log record's message and traceback before any handler prints it."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.settings)
+        record.args = None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(text, self.settings)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.settings)
+        return True
+
+
+def install_log_redaction(settings: Settings | None = None) -> None:
+    """Send the desk's log lines (logger `stage8` and below) to stderr through RedactingFilter;
+    idempotent, so the app and the command line call it at start."""
+    logger = logging.getLogger("stage8")
+    for handler in logger.handlers:
+        if getattr(handler, "stage8_redacting", False):
+            handler.filters = [RedactingFilter(settings)]
+            return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.stage8_redacting = True  # type: ignore[attr-defined]
+    handler.addFilter(RedactingFilter(settings))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def app_password_setting() -> str | None:
+    """STAGE8_APP_PASSWORD alone, for the gate when the other settings do not load; raises
+    ConfigError when the secrets file cannot be read (then nobody can tell whether one is set)."""
+    return _lookup("STAGE8_APP_PASSWORD", _read_secrets())
 
 
 def load_settings() -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stage8.cli.core import actor, add_verb, desk, print_json
+from stage8.cli.core import actor, add_verb, desk, print_json, record_id
 
 
 def _plan_lines(plan) -> list[str]:
@@ -133,8 +133,8 @@ def register(sub) -> None:
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--list", action="store_true", help="list trashed attempts")
-    what.add_argument("--restore", type=int, metavar="ID", help="bring an attempt back")
-    what.add_argument("--purge", type=int, metavar="ID", help="purge one trashed attempt now")
+    what.add_argument("--restore", type=record_id, metavar="ID", help="bring an attempt back")
+    what.add_argument("--purge", type=record_id, metavar="ID", help="purge one trashed attempt now")
     what.add_argument(
         "--purge-expired",
         action="store_true",

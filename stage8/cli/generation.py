@@ -8,7 +8,14 @@ import signal
 import sys
 import threading
 
-from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+from stage8.cli.core import (
+    actor,
+    add_instance_args,
+    add_verb,
+    desk,
+    print_json,
+    seed_number,
+)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -104,7 +111,9 @@ def register(sub) -> None:
     add_instance_args(p)
     p.add_argument("--count", type=int, default=1, help="how many images (default 1)")
     p.add_argument("--prompt", help="prompt (default: built from the asset and its description)")
-    p.add_argument("--seed", type=int, help="seed of the first image (default: the next one)")
+    p.add_argument(
+        "--seed", type=seed_number, help="seed of the first image (default: the next one)"
+    )
     p.add_argument(
         "--wait", action="store_true", help="run the jobs in this process and print the attempts"
     )
