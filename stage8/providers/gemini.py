@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from stage8.config import redact
 from stage8.errors import ProviderError
 from stage8.providers.base import GeneratedImage, GenerationRequest
 
@@ -133,7 +134,17 @@ class GeminiProvider:
         return price_for(self.model)[1].per_image
 
     def generate(self, request: GenerationRequest) -> GeneratedImage:
-        """Call the API once and return its first image; raise ProviderError otherwise."""
+        """Call the API once and return its first image; raise ProviderError otherwise (with the
+        key masked, even when the server's own message repeats it)."""
+        try:
+            return self._generate(request)
+        except ProviderError as exc:
+            text = redact(str(exc), also=[self._api_key])
+            if text == str(exc):
+                raise
+            raise ProviderError(text, transient=exc.transient) from None
+
+    def _generate(self, request: GenerationRequest) -> GeneratedImage:
         try:
             response = self._client.post(
                 self._url,
