@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # here, so a reader that went away is noticed inside this try
+        return status
     except BrokenPipeError:
         return _stdout_closed()
     except KeyboardInterrupt:
