@@ -8,6 +8,7 @@ The shared test PostgreSQL server trusts every loopback login, so it cannot play
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -39,11 +40,8 @@ class FakePostgresAuth:
                 conn, _ = self._sock.accept()
             except OSError:
                 return
-            with conn:
-                try:
-                    self._login(conn)
-                except (OSError, struct.error):
-                    pass
+            with conn, contextlib.suppress(OSError, struct.error):  # a client that hung up
+                self._login(conn)
 
     def _login(self, conn: socket.socket) -> None:
         while True:
