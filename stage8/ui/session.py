@@ -88,7 +88,7 @@ def run_page(page) -> None:
     except Stage8Error as exc:
         show_error(exc)
     except Exception:
-        something_went_wrong(f"running page {getattr(page, 'url_path', '?')!r}")
+        something_went_wrong(f"running page {getattr(page, 'title', '?')!r}")
 
 
 def ensure_worker() -> None:
