@@ -44,10 +44,15 @@ def gate_password() -> str | None:
             raise
 
 
+def signed_in(password: str | None) -> bool:
+    """Whether this browser session may see the desk (always, when no password is set)."""
+    return not password or bool(st.session_state.get(SIGNED_IN))
+
+
 def login_gate(password: str | None) -> None:
     """When STAGE8_APP_PASSWORD is set, ask for it once per browser session; nothing else of the
     page runs (or is shown) before it is given. Wrong guesses are slowed down (see Gate)."""
-    if not password or st.session_state.get(SIGNED_IN):
+    if signed_in(password):
         return
     gate = process_gate()
     throttle = st.session_state.setdefault(GATE_THROTTLE, Throttle())
