@@ -187,20 +187,37 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of each record (unless given a stream)."""
+
+    stage8_redacting = True
+
+    def __init__(self) -> None:
+        self._fixed: object | None = None
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return self._fixed or sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        self._fixed = None if value is sys.stderr else value
+
+
 def install_log_redaction(settings: Settings | None = None) -> None:
-    """Send the desk's log lines (logger `stage8` and below) to stderr through RedactingFilter;
-    idempotent, so the app and the command line call it at start."""
+    """Send the desk's log lines (logger `stage8` and below) to stderr through RedactingFilter,
+    instead of letting them reach other handlers unmasked; idempotent, so the app and the
+    command line call it at start. Levels are left as they are (WARNING unless configured)."""
     logger = logging.getLogger("stage8")
     for handler in logger.handlers:
         if getattr(handler, "stage8_redacting", False):
             handler.filters = [RedactingFilter(settings)]
             return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.stage8_redacting = True  # type: ignore[attr-defined]
+    handler = _StderrHandler()
     handler.addFilter(RedactingFilter(settings))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
     logger.propagate = False
 
 
