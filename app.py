@@ -2,18 +2,17 @@
 
 import streamlit as st
 
+from stage8.config import install_log_redaction
 from stage8.ui.auth import require_sign_in
-from stage8.ui.chrome import demo_banner, login_gate, sidebar
-from stage8.ui.session import ensure_worker, get_desk
+from stage8.ui.chrome import demo_banner, gate_password, login_gate, sidebar, signed_in
+from stage8.ui.session import ensure_worker, get_desk, run_page
 
 st.set_page_config(
     page_title="Stage 8 Review Desk", page_icon=":material/movie_edit:", layout="wide"
 )
-
-desk = get_desk()
-ensure_worker()  # queued generation jobs run off the script thread
-login_gate(desk.settings.app_password)
-require_sign_in()  # with [auth] in secrets.toml: st.login, role from the database
+# No traceback ever reaches a visitor, even from a fragment rerun that run_page does not wrap.
+st.set_option("client.showErrorDetails", "none")
+install_log_redaction()  # server log lines pass through stage8.config.redact
 
 pages = [
     st.Page(
@@ -34,7 +33,15 @@ pages = [
     st.Page("app_pages/storage.py", title="Storage", icon=":material/storage:", url_path="storage"),
     st.Page("app_pages/trash.py", title="Trash", icon=":material/delete:", url_path="trash"),
 ]
-navigation = st.navigation(pages)
+# The gate comes first: it needs only the password setting, so a broken database (or store)
+# shows nothing, not even its error, to a visitor who has not signed in. Navigation is set up
+# (hidden) before it only so that a deep link such as /scene?scene=3 still opens after sign-in.
+password = gate_password()
+navigation = st.navigation(pages, position="sidebar" if signed_in(password) else "hidden")
+login_gate(password)
+require_sign_in()  # with [auth] in secrets.toml: st.login, role from the database
+desk = get_desk()
+ensure_worker()  # queued generation jobs run off the script thread
 sidebar(desk)
 demo_banner(desk)
-navigation.run()
+run_page(navigation)

@@ -6,16 +6,22 @@ the same file `st.secrets` reads, so a deployment configures both the app and th
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stage8.errors import ConfigError
 from stage8.providers.base import check_provider
+from stage8.redaction import mask_secrets, password_forms
 from stage8.storage import check_backend
 
 _SECRETS_ENV = "STAGE8_SECRETS_FILE"
+# Settings whose values are secrets: never printed, logged or shown on a page.
+SECRET_SETTINGS = ("SUPABASE_KEY", "GEMINI_API_KEY", "STAGE8_APP_PASSWORD")
 
 
 def _read_secrets() -> dict[str, object]:
@@ -104,9 +110,97 @@ class Settings:
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value these settings hold: the database password (as written, decoded
+        and re-encoded), the Supabase key, the Gemini key and the app password."""
+        values = [self.supabase_key, self.gemini_api_key, self.app_password]
+        return tuple(v for v in (*password_forms(self.database_url), *values) if v)
+
 
 def default_database_url(home: Path) -> str:
     return f"sqlite:///{(home / 'stage8.db').resolve()}"
+
+
+# --- secrets: one place that knows them and masks them ---------------------------------------
+
+
+def _configured_secrets() -> list[str]:
+    """The secrets of the current configuration, even when it does not load completely."""
+    try:
+        return list(load_settings().secrets())
+    except Exception:  # a broken configuration must still be masked: read the raw values
+        try:
+            secrets = _read_secrets()
+        except ConfigError:
+            secrets = {}
+        raw = [_lookup(name, secrets) for name in (*SECRET_SETTINGS, "STAGE8_DATABASE_URL")]
+        return [*(v for v in raw[:-1] if v), *password_forms(raw[-1] or "")]
+
+
+def redact(text: str, settings: Settings | None = None, *, also: Iterable[str] = ()) -> str:
+    """`text` with every configured secret (of `settings`, else of the current configuration,
+    plus `also`) and every password inside a URL replaced by ***."""
+    configured = settings.secrets() if settings else _configured_secrets()
+    return mask_secrets(text, [*configured, *also])
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a log record's message and traceback before any handler prints it."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.settings)
+        record.args = None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(text, self.settings)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.settings)
+        return True
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of each record (unless given a stream)."""
+
+    stage8_redacting = True
+
+    def __init__(self) -> None:
+        self._fixed: object | None = None
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return self._fixed or sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        self._fixed = None if value is sys.stderr else value
+
+
+def install_log_redaction(settings: Settings | None = None) -> None:
+    """Send the desk's log lines (logger `stage8` and below) to stderr through RedactingFilter,
+    instead of letting them reach other handlers unmasked; idempotent, so the app and the
+    command line call it at start. Levels are left as they are (WARNING unless configured)."""
+    logger = logging.getLogger("stage8")
+    for handler in logger.handlers:
+        if getattr(handler, "stage8_redacting", False):
+            handler.filters = [RedactingFilter(settings)]
+            return
+    handler = _StderrHandler()
+    handler.addFilter(RedactingFilter(settings))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def app_password_setting() -> str | None:
+    """STAGE8_APP_PASSWORD alone, for the gate when the other settings do not load; raises
+    ConfigError when the secrets file cannot be read (then nobody can tell whether one is set)."""
+    return _lookup("STAGE8_APP_PASSWORD", _read_secrets())
 
 
 def load_settings() -> Settings:

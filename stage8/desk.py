@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from stage8.config import Settings, load_settings
 from stage8.db.engine import create_db_engine, make_session_factory, migrate, transaction
+from stage8.errors import DatabaseUnavailable
 from stage8.providers import make_provider
 from stage8.storage import make_store
 from stage8.storage.preflight import preflight
@@ -103,7 +105,15 @@ def open_desk(settings: Settings | None = None, *, run_migrations: bool = True) 
         raise
     engine = create_db_engine(settings.database_url)
     if run_migrations:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except (OperationalError, InterfaceError) as exc:  # the first time it is reached
+            engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(
+                f"The desk cannot reach its database ({reason}). Check STAGE8_DATABASE_URL and "
+                "that the server is running, then try again."
+            ) from None
     return Desk(
         settings=settings, engine=engine, sessions=make_session_factory(engine), _store=store
     )

@@ -45,6 +45,10 @@ class StorageUnavailable(StorageError):
     """The image store cannot be used at all (bucket missing, key without rights): fix a setting."""
 
 
+class DatabaseUnavailable(Stage8Error):
+    """The database cannot be reached or refused the connection: check STAGE8_DATABASE_URL."""
+
+
 class DecisionConflict(Stage8Error):
     """A decision cannot be made in the current state (e.g. trashing the selected attempt)."""
 

@@ -7,7 +7,7 @@ import sys
 
 from stage8.cleanup.apply import apply_cleanup, plan_cleanup, purge_expired, purge_now
 from stage8.cleanup.trash import list_trash
-from stage8.cli.core import actor, add_verb, desk, print_json
+from stage8.cli.core import actor, add_verb, desk, print_json, record_id
 from stage8.decisions.attempts import restore_attempt
 from stage8.units import format_bytes, format_usd
 
@@ -139,8 +139,8 @@ def register(sub) -> None:
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--list", action="store_true", help="list trashed attempts")
-    what.add_argument("--restore", type=int, metavar="ID", help="bring an attempt back")
-    what.add_argument("--purge", type=int, metavar="ID", help="purge one trashed attempt now")
+    what.add_argument("--restore", type=record_id, metavar="ID", help="bring an attempt back")
+    what.add_argument("--purge", type=record_id, metavar="ID", help="purge one trashed attempt now")
     what.add_argument(
         "--purge-expired",
         action="store_true",

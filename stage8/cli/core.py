@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 from stage8.db.engine import current_revision
-from stage8.db.finders import find_instance
+from stage8.db.finders import INTEGER_MIN, find_instance, parse_number
 from stage8.decisions.attempts import list_attempts, select_attempt
 from stage8.demo.seed import seed_demo
 from stage8.desk import open_desk
@@ -123,6 +124,23 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def number_type(what: str, minimum: int = INTEGER_MIN) -> Callable[[str], int]:
+    """An argparse `type=` for a whole number that fits the database (else usage error 2)."""
+
+    def convert(raw: str) -> int:
+        try:
+            return parse_number(raw, what, minimum=minimum)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+scene_number = number_type("a scene number")
+record_id = number_type("an id", minimum=1)
+seed_number = number_type("a seed", minimum=0)
+
+
 def add_verb(
     sub, name: str, help_text: str, handler, *, json_flag: bool = False, project: bool = True
 ) -> argparse.ArgumentParser:
@@ -138,7 +156,7 @@ def add_verb(
 
 
 def add_instance_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scene", type=int, required=True, help="scene number")
+    p.add_argument("--scene", type=scene_number, required=True, help="scene number")
     p.add_argument("--asset", required=True, help="asset name")
 
 
@@ -160,7 +178,7 @@ def register(sub) -> None:
     p = add_verb(
         sub, "select", "make an attempt the selected image of its asset", _select, project=False
     )
-    p.add_argument("--attempt", type=int, required=True, help="attempt id")
+    p.add_argument("--attempt", type=record_id, required=True, help="attempt id")
     p.add_argument("--reason")
     add_verb(
         sub,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json, scene_number
 from stage8.db.finders import find_instance
 from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.references import reference_state
@@ -87,7 +87,7 @@ def register(sub) -> None:
         _use_master,
         json_flag=True,
     )
-    p.add_argument("--scene", type=int, required=True, help="scene number")
+    p.add_argument("--scene", type=scene_number, required=True, help="scene number")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--asset", action="append", help="asset name (repeatable)")
     which.add_argument("--all", action="store_true", help="every asset of the scene")

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from stage8.cli.core import scene_number
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES
 from stage8.desk import open_desk
 from stage8.errors import InvalidInput, NotARegularFile
@@ -152,8 +153,8 @@ def register(sub) -> None:
     )
     p.add_argument("-o", "--output", required=True, help="regular file to write, or - for stdout")
     p.add_argument("--project", help="only this project (default: every project)")
-    p.add_argument("--scene-from", type=int, metavar="N", help="first scene number")
-    p.add_argument("--scene-to", type=int, metavar="N", help="last scene number")
+    p.add_argument("--scene-from", type=scene_number, metavar="N", help="first scene number")
+    p.add_argument("--scene-to", type=scene_number, metavar="N", help="last scene number")
     p.add_argument("--asset-type", choices=ASSET_TYPES)
     p.add_argument("--asset", metavar="NAME", help="only this asset (by name)")
     p.add_argument(

@@ -8,7 +8,14 @@ import signal
 import sys
 import threading
 
-from stage8.cli.core import actor, add_instance_args, add_verb, desk, print_json
+from stage8.cli.core import (
+    actor,
+    add_instance_args,
+    add_verb,
+    desk,
+    print_json,
+    seed_number,
+)
 from stage8.db.finders import find_instance
 from stage8.decisions.attempts import list_attempts
 from stage8.generation.jobs import job_status
@@ -100,7 +107,9 @@ def register(sub) -> None:
     add_instance_args(p)
     p.add_argument("--count", type=int, default=1, help="how many images (default 1)")
     p.add_argument("--prompt", help="prompt (default: built from the asset and its description)")
-    p.add_argument("--seed", type=int, help="seed of the first image (default: the next one)")
+    p.add_argument(
+        "--seed", type=seed_number, help="seed of the first image (default: the next one)"
+    )
     p.add_argument(
         "--wait", action="store_true", help="run the jobs in this process and print the attempts"
     )

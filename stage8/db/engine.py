@@ -17,9 +17,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from stage8.errors import ConfigError
+from stage8.redaction import masked_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _ADVISORY_LOCK_KEY = 0x53_74_61_67_65_38  # "Stage8": one lock id for every desk migration
@@ -46,7 +48,19 @@ def _sqlite_begin(conn) -> None:
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite files get their folder created."""
+    """An engine for the URL; SQLite files get their folder created. A URL that cannot be
+    parsed is a ConfigError that shows the URL with its password masked."""
+    try:
+        return _create_db_engine(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"STAGE8_DATABASE_URL is not a usable database URL ({masked_url(url)}); write it as "
+            "postgresql://user:password@host:5432/database, with any @ : / # % ? in the user "
+            "name or password percent-encoded (@ as %40, % as %25)."
+        ) from None
+
+
+def _create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
@@ -85,10 +99,12 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 _migrate_lock = threading.Lock()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config() -> Config:
+    """Alembic's configuration. It holds no database URL: `migrate` hands Alembic an open
+    connection, so the URL (and its password) never passes through Alembic's ConfigParser, whose
+    %-interpolation breaks on percent-encoded passwords."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
 
 
@@ -99,7 +115,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
             conn.commit()
         try:
-            cfg = alembic_config(engine)
+            cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
             conn.commit()

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from stage8.config import redact
 from stage8.db.column_types import utcnow
 from stage8.db.models import GenerationJob
 from stage8.desk import Desk
@@ -265,7 +266,9 @@ def fail_in(job: GenerationJob, message: str) -> None:
 
 
 def fail(desk: Desk, job_id: int, worker_id: str, message: str) -> bool:
-    """Mark a leased job failed for good; False when the worker no longer held the lease."""
+    """Mark a leased job failed for good; False when the worker no longer held the lease.
+    The message is stored (and later shown) with every configured secret masked."""
+    message = redact(message, desk.settings)
     with desk.tx() as session:
         job = leased_job(session, job_id, worker_id)
         if job is None:
@@ -277,6 +280,7 @@ def fail(desk: Desk, job_id: int, worker_id: str, message: str) -> bool:
 def retry_later(desk: Desk, job_id: int, worker_id: str, message: str) -> str | None:
     """Put a leased job back in the queue after a backoff that doubles with each try, or fail
     it when its tries are used up. Returns the new status, or None when the lease was lost."""
+    message = redact(message, desk.settings)
     with desk.tx() as session:
         job = leased_job(session, job_id, worker_id)
         if job is None:

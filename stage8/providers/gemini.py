@@ -18,6 +18,7 @@ from PIL import Image
 
 from stage8.errors import ProviderError
 from stage8.providers.base import GeneratedImage, GenerationRequest
+from stage8.redaction import mask_secrets
 
 _MILLION = Decimal(1_000_000)
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -133,7 +134,17 @@ class GeminiProvider:
         return price_for(self.model)[1].per_image
 
     def generate(self, request: GenerationRequest) -> GeneratedImage:
-        """Call the API once and return its first image; raise ProviderError otherwise."""
+        """Call the API once and return its first image; raise ProviderError otherwise (with the
+        key masked, even when the server's own message repeats it)."""
+        try:
+            return self._generate(request)
+        except ProviderError as exc:
+            text = mask_secrets(str(exc), [self._api_key])
+            if text == str(exc):
+                raise
+            raise ProviderError(text, transient=exc.transient) from None
+
+    def _generate(self, request: GenerationRequest) -> GeneratedImage:
         try:
             response = self._client.post(
                 self._url,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
-
 import streamlit as st
 
+from stage8.config import app_password_setting, load_settings
 from stage8.desk import Desk
-from stage8.ui.session import current_actor
-from stage8.ui.state import REVIEWER_NAME
+from stage8.errors import ConfigError
+from stage8.reviewers.gate import Gate, Throttle
+from stage8.ui.session import current_actor, something_went_wrong
+from stage8.ui.state import GATE_THROTTLE, LOGIN_FORM, LOGIN_PASSWORD, REVIEWER_NAME, SIGNED_IN
 from stage8.ui.text import md
 
 CONNECT_HELP = (
@@ -18,18 +19,62 @@ CONNECT_HELP = (
 )
 
 
+@st.cache_resource(show_spinner=False)
+def process_gate() -> Gate:
+    """The server process's gate: its guess throttle is shared by every browser session."""
+    return Gate()
+
+
+def gate_password() -> str | None:
+    """The app password, read from the settings alone (no database, no store), so the gate can
+    come before anything that can fail. When even that cannot be read, the page stops with a
+    message that reveals nothing of the configuration to a visitor."""
+    try:
+        return load_settings().app_password
+    except ConfigError:
+        try:
+            return app_password_setting()  # the other settings are reported after the gate
+        except ConfigError:
+            something_went_wrong("reading the settings (is .streamlit/secrets.toml valid TOML?)")
+            st.stop()
+            raise
+
+
+def signed_in(password: str | None) -> bool:
+    """Whether this browser session may see the desk (always, when no password is set)."""
+    return not password or bool(st.session_state.get(SIGNED_IN))
+
+
 def login_gate(password: str | None) -> None:
-    """When STAGE8_APP_PASSWORD is set, ask for it once per browser session."""
-    if not password or st.session_state.get("authenticated"):
+    """When STAGE8_APP_PASSWORD is set, ask for it once per browser session; nothing else of the
+    page runs (or is shown) before it is given. Wrong guesses are slowed down (see Gate)."""
+    if signed_in(password):
         return
+    gate = process_gate()
+    throttle = st.session_state.setdefault(GATE_THROTTLE, Throttle())
     st.title("Stage 8 Review Desk")
-    typed = st.text_input("Password", type="password", key="login_password")
-    if typed and hmac.compare_digest(typed, password):
-        st.session_state["authenticated"] = True
-        st.rerun()
-    elif typed:
-        st.error("That password is not right.")
+    with st.form(LOGIN_FORM, clear_on_submit=True, enter_to_submit=True):
+        typed = st.text_input("Password", type="password", key=LOGIN_PASSWORD)
+        submitted = st.form_submit_button("Sign in")
+    if submitted and typed:
+        verdict = gate.try_password(typed, password, throttle)
+        if verdict.ok:
+            st.session_state[SIGNED_IN] = True
+            st.session_state.pop(GATE_THROTTLE, None)
+            st.rerun()
+        _refused(verdict.wait_seconds, checked=verdict.checked)
+    elif wait := gate.wait_seconds(throttle):
+        _refused(wait, checked=False)
     st.stop()
+
+
+def _refused(wait_seconds: int, *, checked: bool) -> None:
+    wrong = "That password is not right. " if checked else ""
+    if wait_seconds:
+        unit = "second" if wait_seconds == 1 else "seconds"
+        st.error(f"{wrong}Too many wrong passwords: wait {wait_seconds} {unit}, then try again.")
+    else:
+        st.error("That password is not right.")
 
 
 def sidebar(desk: Desk) -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
+from datetime import UTC, datetime
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
-from stage8.config import load_settings
+from stage8.config import load_settings, redact
 from stage8.demo.seed import seed_demo_if_empty
 from stage8.desk import Desk, open_desk
 from stage8.errors import Stage8Error
 from stage8.generation.worker import start_background_worker
 from stage8.ui.state import REVIEWER_NAME
 from stage8.ui.text import inert
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner="Opening the desk…")
@@ -30,17 +33,11 @@ def get_desk() -> Desk:
     try:
         return _open()
     except Stage8Error as exc:
-        st.error(f"The desk cannot start: {exc}")
-        st.stop()
-        raise  # unreachable: st.stop() raises
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        st.error(
-            f"The desk cannot reach its database ({reason}). Check STAGE8_DATABASE_URL and that "
-            "the server is running, then reload the page."
-        )
-        st.stop()
-        raise
+        st.error(redact(f"The desk cannot start: {exc}"))
+    except Exception:
+        something_went_wrong("opening the desk")
+    st.stop()
+    raise AssertionError("unreachable: st.stop() raises")
 
 
 def current_actor() -> str:
@@ -55,8 +52,33 @@ def current_actor() -> str:
 
 
 def show_error(exc: Stage8Error) -> None:
-    """A service's error on the page; its message quotes names from data, so it is shown inert."""
-    st.error(inert(exc), icon=":material/error:")
+    """A service's error on the page: secrets masked, shown inert (it quotes names from data)."""
+    st.error(inert(redact(str(exc))), icon=":material/error:")
+
+
+def something_went_wrong(doing: str) -> None:
+    """An unexpected error: the redacted traceback goes to the server log, the visitor gets a
+    short message saying what to do (never the traceback)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    log.exception("unexpected error while %s (shown to the visitor at %s)", doing, stamp)
+    st.error(
+        "Something went wrong on this page. Reload the page to try again; if it keeps "
+        "happening, tell the person who runs the desk: the details are in the server log "
+        f"at {stamp}.",
+        icon=":material/error:",
+    )
+
+
+def run_page(page) -> None:
+    """Run the page chosen by st.navigation; a domain error is shown in plain words, anything
+    unexpected as a short message (st.stop, st.rerun and page switches pass through: they are
+    not Exceptions)."""
+    try:
+        page.run()
+    except Stage8Error as exc:
+        show_error(exc)
+    except Exception:
+        something_went_wrong(f"running page {getattr(page, 'title', '?')!r}")
 
 
 def ensure_worker() -> None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 # --- whole app ---------------------------------------------------------------------------------
 REVIEWER_NAME = "reviewer_name"  # sidebar text input; recorded with every decision
+SIGNED_IN = "authenticated"  # the shared-password gate was passed in this browser session
+GATE_THROTTLE = "gate_throttle"  # this session's failed guesses (stage8.reviewers.gate)
+LOGIN_FORM = "login_form"
+LOGIN_PASSWORD = "login_password"
 
 # --- scene page: bulk actions --------------------------------------------------------------------
 BULK_BOX = "bulk_box"
