@@ -18,7 +18,8 @@ from stage8.errors import InvalidImage
 from stage8.images.budget import decode_cost
 from stage8.images.downscale import fit_working
 from stage8.images.modes import to_working_mode
-from stage8.images.pipeline import ImageLimits, probe, process
+from stage8.images.pipeline import ImageLimits, process
+from tests.unit.test_images import rejection
 from tests.upload_corpus import png_chunk
 
 MB = 1024 * 1024
@@ -30,15 +31,6 @@ def encode(im: Image.Image, fmt: str, **options: object) -> bytes:
     out = io.BytesIO()
     im.save(out, fmt, **options)
     return out.getvalue()
-
-
-def rejection(data: bytes, limits: ImageLimits = LIMITS) -> str:
-    with pytest.raises(InvalidImage) as probed:
-        probe(data, limits)
-    with pytest.raises(InvalidImage) as processed:
-        process(data, limits)
-    assert str(probed.value) == str(processed.value)
-    return str(probed.value)
 
 
 def streamed_png(
