@@ -3,7 +3,7 @@
 import streamlit as st
 
 from stage8.config import install_log_redaction
-from stage8.ui.auth import require_sign_in
+from stage8.ui.auth import may_see_pages, require_sign_in
 from stage8.ui.chrome import demo_banner, gate_password, login_gate, sidebar, signed_in
 from stage8.ui.session import ensure_worker, get_desk, run_page
 
@@ -37,7 +37,8 @@ pages = [
 # shows nothing, not even its error, to a visitor who has not signed in. Navigation is set up
 # (hidden) before it only so that a deep link such as /scene?scene=3 still opens after sign-in.
 password = gate_password()
-navigation = st.navigation(pages, position="sidebar" if signed_in(password) else "hidden")
+visible = signed_in(password) and may_see_pages()
+navigation = st.navigation(pages, position="sidebar" if visible else "hidden")
 login_gate(password)
 require_sign_in()  # with [auth] in secrets.toml: st.login, role from the database
 desk = get_desk()

@@ -114,6 +114,20 @@ def current_identity() -> Identity:
         raise NotAllowed(f"The identity provider's email is not usable: {exc}") from exc
 
 
+def may_see_pages() -> bool:
+    """Whether this visitor may see the pages' navigation: always without `[auth]`, else only a
+    signed-in person with a role (so the sign-in and refusal pages show no page links)."""
+    if not auth_configured():
+        return True
+    if configuration_problem() or not _is_logged_in():
+        return False
+    try:
+        current_identity()
+    except NotAllowed:
+        return False
+    return True
+
+
 def _sign_in_page() -> None:
     st.title("Stage 8 Review Desk")
     st.write("Sign in with your team's account to review.")

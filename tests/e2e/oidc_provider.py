@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
-import selectors
 import shutil
 import signal
 import subprocess
@@ -38,19 +38,28 @@ START_TIMEOUT = 30.0
 
 
 def _read_issuer(proc: subprocess.Popen[str]) -> str:
-    """The issuer from the server's `OIDC_ISSUER=<url>` line (it picks a free port itself)."""
+    """The issuer from the server's `OIDC_ISSUER=<url>` line (it picks a free port itself).
+
+    A thread reads every line (and keeps draining the pipe afterwards, so a chatty provider
+    never blocks on it); waiting on its queue cannot miss a line that Python's own buffer holds,
+    as waiting on the pipe's file descriptor could."""
     assert proc.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=0.5):
-            if proc.poll() is not None:
-                break
-            continue
-        line = proc.stdout.readline()
-        if not line:
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=remaining)
+        except queue.Empty:
+            break
+        if line is None:
             break
         seen.append(line)
         if line.startswith("OIDC_ISSUER="):
@@ -80,10 +89,7 @@ def run_oidc_provider() -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        issuer = _read_issuer(proc)
-        # Keep reading its output so a chatty provider never blocks on a full pipe.
-        threading.Thread(target=proc.stdout.read, daemon=True).start()
-        yield issuer
+        yield _read_issuer(proc)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

@@ -15,6 +15,7 @@ class `st-key-<key>`.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -88,3 +89,12 @@ def click_and_wait(scope: Page | Locator, label: str, page: Page | None = None) 
 
 def _page_of(scope: Page | Locator) -> Page:
     return getattr(scope, "page", scope)  # a Locator knows its page; a Page is one
+
+
+def shown(text: str) -> re.Pattern[str]:
+    """A pattern for `text` as the desk shows data: stage8.ui.text.inert puts an invisible word
+    joiner (U+2060) after '@', '://' and 'www' so bare addresses never become links."""
+    pattern = re.escape(text)
+    for mark in ("@", r"://", "www"):
+        pattern = pattern.replace(re.escape(mark), re.escape(mark) + "\u2060?")
+    return re.compile(pattern)

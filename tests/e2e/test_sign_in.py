@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO_ROOT, goto_app, wait_for_app
 from tests.e2e.oidc_provider import auth_secrets, run_oidc_provider, sign_in
+from tests.e2e.steps import shown
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_each_person_lands_with_email_and_role(page, streamlit_app, email, name,
     sign_in(page, streamlit_app, email, provider)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text(f"Signed in as {name}")).to_be_visible()
-    expect(sidebar.get_by_text(f"{email} · {role}")).to_be_visible()
+    expect(sidebar.get_by_text(shown(f"{email} · {role}"))).to_be_visible()
     expect(page.get_by_text("Demo data")).to_be_visible()
 
 

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.oidc_provider import auth_secrets, run_oidc_provider, sign_in
+from tests.e2e.steps import shown
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def streamlit_env() -> dict[str, str]:
 def test_unknown_person_sees_the_refusal_page(page, streamlit_app):
     sign_in(page, streamlit_app, "stranger@stage8.test")
     expect(
-        page.get_by_text("stranger@stage8.test is not a reviewer on this desk. Ask one of its")
+        page.get_by_text(shown("stranger@stage8.test is not a reviewer on this desk."))
     ).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_text("Demo data")).to_have_count(0)
@@ -42,6 +43,6 @@ def test_unknown_person_sees_the_refusal_page(page, streamlit_app):
 def test_admin_from_the_setting_still_gets_in(page, streamlit_app):
     sign_in(page, streamlit_app, "admin@stage8.test")
     expect(
-        page.get_by_test_id("stSidebar").get_by_text("admin@stage8.test · admin")
+        page.get_by_test_id("stSidebar").get_by_text(shown("admin@stage8.test · admin"))
     ).to_be_visible()
     expect(page.get_by_text("Demo data")).to_be_visible()

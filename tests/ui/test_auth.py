@@ -29,7 +29,8 @@ AUTH = {
 def texts(at) -> str:
     parts = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.error)]
     parts += [e.value for e in at.sidebar.markdown] + [e.value for e in at.sidebar.caption]
-    return "\n".join(str(p) for p in parts)
+    # inert() puts an invisible word joiner after "@" (no autolinks); the text reads the same.
+    return "\n".join(str(p) for p in parts).replace("\u2060", "")
 
 
 def signed_in_app(app, email: str, name: str):

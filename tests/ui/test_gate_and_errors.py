@@ -12,6 +12,7 @@ import pytest
 
 from stage8.demo.seed import DEMO_PROJECT
 from stage8.ui.chrome import process_gate
+from tests.ui.helpers import shown
 
 APP_PASSWORD = "pässwörd"
 DB_PASSWORD = "Pa@s%s:w/o#rd"
@@ -20,7 +21,8 @@ SECRETS = (APP_PASSWORD, DB_PASSWORD, quote(DB_PASSWORD, safe=""), "AIzaPageSecr
 
 def _everything(at) -> str:
     """Every element the page sent, main area and sidebar, as protobuf text."""
-    return "\n".join(str(getattr(node, "proto", "")) for node in (*at.main, *at.sidebar))
+    text = "\n".join(str(getattr(node, "proto", "")) for node in (*at.main, *at.sidebar))
+    return shown(text.replace("\\\\", "\\"))  # protobuf's escaped backslash, then Markdown's
 
 
 def _assert_no_secret(at) -> None:
@@ -59,7 +61,7 @@ def test_only_the_gate_shows_until_a_non_ascii_password_is_given(app, gated):
     assert [t.value for t in at.title] == ["Stage 8 Review Desk"]
     assert DEMO_PROJECT not in _everything(at) and not at.sidebar.children
     at = _sign_in(at, "passwörd")
-    assert [e.value for e in at.error] == ["That password is not right."]
+    assert [shown(e.value) for e in at.error] == ["That password is not right."]
     _assert_no_secret(at)
     at = _sign_in(at, APP_PASSWORD)
     assert not at.exception and not at.error
@@ -72,14 +74,14 @@ def test_wrong_guesses_wait_longer_and_the_page_says_how_long(app, gated):
     at = app().run()
     for _ in range(4):
         at = _sign_in(at, "wrong")
-    assert [e.value for e in at.error] == ["That password is not right."]
+    assert [shown(e.value) for e in at.error] == ["That password is not right."]
     at = _sign_in(at, "wrong")
-    assert "wait 2 seconds" in at.error[0].value
+    assert "wait 2 seconds" in shown(at.error[0].value)
     at = _sign_in(at, APP_PASSWORD)  # right, but during the wait: refused unread
-    assert at.error[0].value.startswith("Too many wrong passwords: wait 2 seconds")
+    assert shown(at.error[0].value).startswith("Too many wrong passwords: wait 2 seconds")
     assert DEMO_PROJECT not in _everything(at)
     at = app().run()  # a new browser session waits too: the count is per server process
-    assert "wait 2 seconds" in at.error[0].value
+    assert "wait 2 seconds" in shown(at.error[0].value)
     clock.now += 2
     at = _sign_in(at, APP_PASSWORD)
     assert DEMO_PROJECT in _everything(at)
@@ -128,7 +130,7 @@ def test_an_unexpected_error_is_a_short_message_and_a_masked_log_line(app, monke
         at.run()
     finally:
         handler.setStream(previous)
-    assert at.error[0].value.startswith("Something went wrong on this page.")
+    assert shown(at.error[0].value).startswith("Something went wrong on this page.")
     _assert_no_secret(at)
     assert "RuntimeError: boom with ***" in log.getvalue()
     assert "AIzaPageSecretKey99" not in log.getvalue()
@@ -142,5 +144,5 @@ def test_a_huge_scene_number_does_not_exist(app, number):
     at.run()
     assert not at.exception
     [error] = at.error
-    assert error.value.startswith(f"Scene {number} does not exist") and "SQL" not in error.value
+    assert f"has no scene {number}:" in shown(error.value) and "SQL" not in error.value
     assert [p.proto.label for p in at.get("page_link")][-1] == "Back to the overview"
