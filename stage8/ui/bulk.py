@@ -23,7 +23,7 @@ def bulk_actions(desk: Desk, board: SceneBoard) -> None:
         st.markdown("**Bulk actions**")
         names = {p.asset_name: p.instance_id for p in board.panels}
         unchanged = [p.asset_name for p in board.panels if not p.changed]
-        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        left, right = st.columns([3, 2], vertical_alignment="bottom")  # label whole at 800 px
         assets_key = _restore(keys.bulk(keys.BULK_ASSETS, sid), allowed=set(names))
         chosen = left.multiselect(
             "Assets",

@@ -27,15 +27,16 @@ TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Prop
 
 def render_scene(desk: Desk, board: SceneBoard) -> None:
     st.title(md("Scene {n}: {title}", n=board.scene_number, title=board.title))
-    nav = st.columns([1, 1, 6])
+    # Links sized to their labels (narrow columns cut "◀ Scene 4" to "◀ Sce" at 800 px).
+    nav = st.container(horizontal=True)
     if board.previous_number is not None:
-        nav[0].page_link(
+        nav.page_link(
             "app_pages/scene.py",
             label=f"◀ Scene {board.previous_number}",
             query_params=_params(board, board.previous_number),
         )
     if board.next_number is not None:
-        nav[1].page_link(
+        nav.page_link(
             "app_pages/scene.py",
             label=f"Scene {board.next_number} ▶",
             query_params=_params(board, board.next_number),
