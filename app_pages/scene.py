@@ -25,4 +25,7 @@ try:
 except Stage8Error as exc:
     messages.scene_unavailable(desk, number, project, exc)
     st.stop()
+# Say the scene shown in the address (the browser keeps it only when it differs), so a reload, a
+# bookmark or a copied link after "Scene 5 ▶" opens scene 5, not the scene the page came from.
+st.query_params["scene"] = str(board.scene_number)
 render_scene(desk, board)

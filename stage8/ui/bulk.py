@@ -17,29 +17,55 @@ from stage8.ui.text import inert, md
 
 
 def bulk_actions(desk: Desk, board: SceneBoard) -> None:
+    """The bulk box of one scene; all its state is keyed by the scene (`keys.bulk`)."""
+    sid = board.scene_id
     with st.container(border=True, key=keys.BULK_BOX):
         st.markdown("**Bulk actions**")
         names = {p.asset_name: p.instance_id for p in board.panels}
         unchanged = [p.asset_name for p in board.panels if not p.changed]
-        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        left, right = st.columns([3, 2], vertical_alignment="bottom")  # label whole at 800 px
+        assets_key = _restore(keys.bulk(keys.BULK_ASSETS, sid), allowed=set(names))
         chosen = left.multiselect(
-            "Assets", list(names), key=keys.BULK_ASSETS, placeholder="Tick assets"
+            "Assets",
+            list(names),
+            key=assets_key,
+            placeholder="Tick assets",
+            on_change=_keep,
+            args=(assets_key,),
         )
+        unchanged_key = _restore(keys.bulk(keys.BULK_UNCHANGED, sid))
         if right.checkbox(
             "All unchanged assets",
-            key=keys.BULK_UNCHANGED,
+            key=unchanged_key,
             help=", ".join(inert(n) for n in unchanged) or "none",
+            on_change=_keep,
+            args=(unchanged_key,),
         ):
             chosen = sorted(set(chosen) | set(unchanged), key=list(names).index)
         ids = [names[n] for n in chosen]
         g, a = st.columns(2)
         _bulk_generate(desk, g, ids, chosen, board)
-        _bulk_as_is(desk, a, ids, chosen)
-        report = st.session_state.get(keys.BULK_REPORT)
+        _bulk_as_is(desk, a, ids, chosen, sid)
+        report = st.session_state.get(keys.bulk(keys.BULK_REPORT, sid))
         if report:
             st.dataframe(report, hide_index=True, width="stretch")
-        if st.session_state.get(keys.BULK_JOBS):
-            _bulk_progress(desk)
+        if st.session_state.get(keys.bulk(keys.BULK_JOBS, sid)):
+            _bulk_progress(desk, sid)
+
+
+def _restore(key: str, allowed: set[str] | None = None) -> str:
+    """Give a scene's widget back the value it had when the reviewer left the scene."""
+    state = st.session_state
+    if key not in state and keys.kept(key) in state:
+        value = state[keys.kept(key)]
+        if allowed is not None:  # an asset may have left the scene meanwhile
+            value = [v for v in value if v in allowed]
+        state[key] = value
+    return key
+
+
+def _keep(key: str) -> None:
+    st.session_state[keys.kept(key)] = st.session_state[key]
 
 
 def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: SceneBoard) -> None:
@@ -50,10 +76,13 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
     except Stage8Error as exc:
         col.error(inert(exc))
         return
-    col.button(f"Generate for {len(ids)} assets", key=keys.BULK_GENERATE_ASK, disabled=not ids)
-    if st.session_state.get(keys.BULK_GENERATE_ASK):
-        st.session_state[keys.BULK_CONFIRM_IDS] = ids
-    pending = st.session_state.get(keys.BULK_CONFIRM_IDS)
+    sid = board.scene_id
+    confirm_key = keys.bulk(keys.BULK_CONFIRM_IDS, sid)
+    ask_key = keys.bulk(keys.BULK_GENERATE_ASK, sid)
+    col.button(f"Generate for {len(ids)} assets", key=ask_key, disabled=not ids)
+    if st.session_state.get(ask_key):
+        st.session_state[confirm_key] = ids
+    pending = st.session_state.get(confirm_key)
     if pending and pending == ids:
         skipped = len(ids) - len(runnable)
         note = f" ({skipped} use master as-is and are skipped)" if skipped else ""
@@ -65,7 +94,7 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
         def confirm() -> None:
             results = queue_bulk(desk, pending, actor=current_actor())
             by_id = {v: k for k, v in zip(names, ids, strict=True)}
-            st.session_state[keys.BULK_REPORT] = [
+            st.session_state[keys.bulk(keys.BULK_REPORT, sid)] = [
                 {
                     "asset": by_id.get(r.instance_id, r.instance_id),
                     "result": r.outcome,
@@ -73,24 +102,26 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
                 }
                 for r in results
             ]
-            st.session_state[keys.BULK_JOBS] = [j for r in results for j in r.job_ids]
-            st.session_state.pop(keys.BULK_CONFIRM_IDS, None)
+            st.session_state[keys.bulk(keys.BULK_JOBS, sid)] = [
+                j for r in results for j in r.job_ids
+            ]
+            st.session_state.pop(confirm_key, None)
             ensure_worker()
 
         col.button(
             "Confirm generation",
-            key=keys.BULK_GENERATE_CONFIRM,
+            key=keys.bulk(keys.BULK_GENERATE_CONFIRM, sid),
             type="primary",
             on_click=_safe,
-            args=(confirm,),
+            args=(confirm, sid),
         )
 
 
-def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str]) -> None:
+def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str], sid: int) -> None:
     def run() -> None:
         results = use_master_bulk(desk, ids, actor=current_actor())
         labels = {"applied": "applied", "already": "already as-is", "skipped": "skipped"}
-        st.session_state[keys.BULK_REPORT] = [
+        st.session_state[keys.bulk(keys.BULK_REPORT, sid)] = [
             {"asset": n, "result": labels.get(r.outcome, r.outcome), "detail": r.message}
             for n, r in zip(names, results, strict=True)
         ]
@@ -99,23 +130,25 @@ def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str]) -> None:
 
     col.button(
         f"Use master as-is for {len(ids)} assets",
-        key=keys.BULK_AS_IS,
+        key=keys.bulk(keys.BULK_AS_IS, sid),
         disabled=not ids,
         on_click=_safe,
-        args=(run,),
+        args=(run, sid),
     )
 
 
-def _safe(fn) -> None:
+def _safe(fn, sid: int) -> None:
     try:
         fn()
     except Stage8Error as exc:
-        st.session_state[keys.BULK_REPORT] = [{"asset": "—", "result": "error", "detail": str(exc)}]
+        st.session_state[keys.bulk(keys.BULK_REPORT, sid)] = [
+            {"asset": "—", "result": "error", "detail": str(exc)}
+        ]
 
 
 @st.fragment(run_every=2)
-def _bulk_progress(desk: Desk) -> None:
-    job_ids = st.session_state.get(keys.BULK_JOBS) or []
+def _bulk_progress(desk: Desk, sid: int) -> None:
+    job_ids = st.session_state.get(keys.bulk(keys.BULK_JOBS, sid)) or []
     views = job_status(desk, job_ids)
     done = sum(v.final for v in views)
     failed = [v for v in views if v.status == "failed"]
@@ -123,5 +156,5 @@ def _bulk_progress(desk: Desk) -> None:
     for v in failed:
         st.error(md("Job {id} failed: {error}", id=v.id, error=v.last_error))
     if done == len(views):
-        st.session_state[keys.BULK_JOBS] = []
+        st.session_state[keys.bulk(keys.BULK_JOBS, sid)] = []
         st.rerun()

@@ -27,15 +27,16 @@ TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Prop
 
 def render_scene(desk: Desk, board: SceneBoard) -> None:
     st.title(md("Scene {n}: {title}", n=board.scene_number, title=board.title))
-    nav = st.columns([1, 1, 6])
+    # Links sized to their labels (narrow columns cut "◀ Scene 4" to "◀ Sce" at 800 px).
+    nav = st.container(horizontal=True)
     if board.previous_number is not None:
-        nav[0].page_link(
+        nav.page_link(
             "app_pages/scene.py",
             label=f"◀ Scene {board.previous_number}",
             query_params=_params(board, board.previous_number),
         )
     if board.next_number is not None:
-        nav[1].page_link(
+        nav.page_link(
             "app_pages/scene.py",
             label=f"Scene {board.next_number} ▶",
             query_params=_params(board, board.next_number),
@@ -92,9 +93,6 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
         st.session_state[keys.panel_data(instance_id)] = panel
     with st.container(border=True, key=keys.asset_box(instance_id)):
         _header(panel)
-        flash = st.session_state.pop(keys.panel_flash(instance_id), None)
-        if flash:
-            (st.error if flash[0] == "error" else st.success)(inert(flash[1]))
         attempts_col, side_col = st.columns([3, 2])
         with attempts_col, st.container(key=keys.attempts_box(instance_id)):
             _attempts(desk, panel)
@@ -107,6 +105,23 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
                 reference_carousel(desk, panel, actor, _act)
             with st.expander("Decision history"):
                 _history(desk, panel)
+    # Last, below the panel: a toast still takes a gap in the layout, which must not push the panel.
+    _confirm(instance_id)
+
+
+def _confirm(instance_id: int) -> None:
+    """Show the panel's last outcome as a toast: a fixed spot, so no action moves the page.
+
+    A confirmation fades by itself; an error stays until the reviewer closes it.
+    """
+    flash = st.session_state.pop(keys.panel_flash(instance_id), None)
+    if not flash:
+        return
+    kind, message = flash
+    if kind == "error":
+        st.toast(inert(message), icon=":material/error:", duration="infinite")
+    else:
+        st.toast(inert(message), icon=":material/check_circle:")
 
 
 def _uploaded(instance_id: int) -> None:

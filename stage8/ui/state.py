@@ -16,6 +16,9 @@ LOGIN_FORM = "login_form"
 LOGIN_PASSWORD = "login_password"
 
 # --- scene page: bulk actions --------------------------------------------------------------------
+# Bulk state belongs to one scene: each name below is a prefix, made into the key of one scene by
+# `bulk(<name>, scene_id)` (a scene id is unique across projects), so scene 4's ticked assets and
+# report never show on scene 5 and are back when the reviewer returns to scene 4.
 BULK_BOX = "bulk_box"
 BULK_ASSETS = "bulk_assets"
 BULK_UNCHANGED = "bulk_unchanged"
@@ -25,6 +28,18 @@ BULK_CONFIRM_IDS = "bulk_confirm_ids"
 BULK_AS_IS = "bulk_as_is"
 BULK_REPORT = "bulk_report"
 BULK_JOBS = "bulk_jobs"
+
+
+def bulk(name: str, scene_id: int) -> str:
+    """The key of bulk widget or state `name` (one of the BULK_* names) on one scene."""
+    return f"{name}_{scene_id}"
+
+
+def kept(widget_key: str) -> str:
+    """A copy of a widget's value that outlives the widget (Streamlit drops the state of a widget
+    that a run did not draw, e.g. while the reviewer is on another scene)."""
+    return f"{widget_key}__kept"
+
 
 # --- storage and trash pages ---------------------------------------------------------------------
 CLEANUP_REFRESH = "cleanup_refresh"
@@ -104,7 +119,7 @@ def panel_dirty(instance_id: int) -> str:
 
 
 def panel_flash(instance_id: int) -> str:
-    """(kind, message) of the panel's last decision, shown once."""
+    """(kind, message) of the panel's last decision, shown once as a toast."""
     return f"flash_{instance_id}"
 
 

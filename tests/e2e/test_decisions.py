@@ -13,14 +13,14 @@ def _part(page, asset: str, part: str):
 
 def test_pick_an_older_reference(page, streamlit_app):
     goto_app(page, f"{streamlit_app}/scene?scene=3")
-    panel, ref = _part(page, "Mara", "reference_box")
+    _, ref = _part(page, "Mara", "reference_box")
     expect(ref.get_by_text("Scene 2", exact=True)).to_be_visible(timeout=30_000)
     expect(button(ref, "Use this reference")).to_be_disabled()
     click_and_wait(ref, "◀")
     click_and_wait(ref, "◀")
     expect(ref.get_by_text("Master", exact=True)).to_be_visible()
     button(ref, "Use this reference").click()
-    expect(panel.get_by_text("Reference set to Master.")).to_be_visible()
+    expect(page.get_by_text("Reference set to Master.")).to_be_visible()  # a toast
     expect(ref.get_by_text("Chosen by a reviewer: Master.")).to_be_visible()
 
 

@@ -21,7 +21,7 @@ from stage8.config import load_settings
 from stage8.demo.seed import seed_demo
 from stage8.desk import open_desk
 from stage8.ui import state as keys
-from tests.e2e.steps import by_key, goto_app, wait_for_app
+from tests.e2e.steps import by_key, by_key_prefix, goto_app, wait_for_app
 from tests.ui import hostile
 
 _LINKS_AND_IMAGES = """() => ({
@@ -169,8 +169,10 @@ def test_scene_page(page, streamlit_app, requests_seen, world):
     wait_for_app(page)
     expect(attempts.get_by_text(loose(hostile.FILENAME))).to_be_visible()
     # the bulk multiselect shows a chosen name as typed (options are plain text: no joiners)
-    _choose(by_key(page, keys.BULK_ASSETS), "Hero")
-    page.wait_for_function(_CHOSEN, arg=[f".st-key-{keys.BULK_ASSETS}", hostile.CHARACTER])
+    _choose(by_key_prefix(page, keys.BULK_ASSETS), "Hero")  # keyed per scene
+    page.wait_for_function(
+        _CHOSEN, arg=[f"[class*='st-key-{keys.BULK_ASSETS}']", hostile.CHARACTER]
+    )
     assert_nothing_from_data(page, streamlit_app, requests_seen)
 
 

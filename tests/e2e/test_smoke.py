@@ -16,7 +16,6 @@ def test_scene_page_by_url_shows_its_assets(page, streamlit_app):
 def test_select_this_one_moves_the_selected_badge(page, streamlit_app):
     goto_app(page, f"{streamlit_app}/scene?scene=1")
     # Mara in scene 1: three attempts, #1 selected
-    panel = by_key(page, keys.asset_box(1))
     attempts = by_key(page, keys.attempts_box(1))
     expect(attempts.get_by_text("Attempt #1")).to_be_visible(timeout=30_000)
     expect(attempts.get_by_text("Selected", exact=True)).to_be_visible()
@@ -24,7 +23,7 @@ def test_select_this_one_moves_the_selected_badge(page, streamlit_app):
     expect(attempts.get_by_text("Attempt #2")).to_be_visible()
     expect(attempts.get_by_text("Selected", exact=True)).to_have_count(0)
     button(attempts, "Select this one").click()
-    expect(panel.get_by_text("Attempt #2 selected.")).to_be_visible()
+    expect(page.get_by_text("Attempt #2 selected.")).to_be_visible()  # a toast
     expect(attempts.get_by_text("Selected", exact=True)).to_be_visible()
     button(attempts, "◀").click()
     expect(attempts.get_by_text("Attempt #1")).to_be_visible()

@@ -30,7 +30,7 @@ def test_reference_arrows_and_use_an_older_reference(app, ui_desk):
     at.button(key=keys.carousel_prev(keys.reference_carousel(iid))).click().run()
     assert not at.button(key=keys.use_reference_button(iid)).disabled
     at.button(key=keys.use_reference_button(iid)).click().run()
-    assert any("Reference set to Scene 1" in shown(s.value) for s in at.success)
+    assert any("Reference set to Scene 1" in shown(t.value) for t in at.toast)
     state = _ref(ui_desk, iid)
     assert not state.is_default and state.effective_scene_number == 1
     assert any("Chosen by a reviewer: Scene 1" in shown(c.value) for c in at.caption)
@@ -81,7 +81,7 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
     iid = _iid(ui_desk, 5, "Mara")  # the scene without images
     at = app(scene=5).run()
     at.button(key=keys.generate_button(iid)).click().run()
-    assert any("Generation queued" in shown(s.value) for s in at.success)
+    assert any("Generation queued" in shown(t.value) for t in at.toast)
     from stage8.db.models import GenerationJob
     from stage8.generation.run import queue_generation  # noqa: F401 - the page used it
     from stage8.generation.worker import run_until_done
@@ -109,7 +109,7 @@ def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
     assert not at.exception
     at.button(key=keys.generate_button(iid)).click().run()
     assert not at.exception
-    assert any("GEMINI_API_KEY" in shown(e.value) for e in at.error)
+    assert any("GEMINI_API_KEY" in shown(t.value) for t in at.toast)
     assert list_attempts(ui_desk, iid) == []
 
 

@@ -66,7 +66,8 @@ def test_scene_page_shows_hostile_data_literally(app, world):
     at.button(key=keys.carousel_next(keys.attempts_carousel(world.hero))).click().run()
     assert hostile.FILENAME in assert_inert(at)  # the uploaded attempt's metadata
     # the bulk "All unchanged assets" tooltip names the unchanged asset
-    assert shown(at.checkbox(key=keys.BULK_UNCHANGED).help) == hostile.PROP
+    bulk_box = next(c for c in at.checkbox if c.key.startswith(keys.BULK_UNCHANGED))  # per scene
+    assert shown(bulk_box.help) == hostile.PROP
 
 
 @pytest.mark.parametrize("reflected", [hostile.LINK, hostile.IMAGE, hostile.HTML])

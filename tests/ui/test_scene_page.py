@@ -50,7 +50,7 @@ def test_select_this_one_moves_the_selection(app, ui_desk, mara):
     at.button(key=keys.carousel_next(keys.attempts_carousel(mara))).click().run()
     at.button(key=keys.select_button(mara)).click().run()
     assert not at.exception
-    assert any("Attempt #2 selected" in shown(s.value) for s in at.success)
+    assert any("Attempt #2 selected" in shown(t.value) for t in at.toast)
     selected = [a.attempt_number for a in list_attempts(ui_desk, mara) if a.selected]
     assert selected == [2]
     assert "Selected" in _shown_title(at)[0]
@@ -64,10 +64,10 @@ def test_pin_and_trash(app, ui_desk, mara):
     assert [a.attempt_number for a in list_attempts(ui_desk, mara) if a.pinned] == [2]
     assert "Pinned" in _shown_title(at)[0]
     at.button(key=keys.trash_button(mara)).click().run()
-    assert any("pinned" in shown(e.value) for e in at.error)  # pinned attempts need unpinning first
+    assert any("pinned" in shown(t.value) for t in at.toast)  # pinned attempts need unpinning first
     at.button(key=keys.pin_button(mara)).click().run()
     at.button(key=keys.trash_button(mara)).click().run()
-    assert any("moved to the trash" in shown(s.value) for s in at.success)
+    assert any("moved to the trash" in shown(t.value) for t in at.toast)
     live = [a.attempt_number for a in list_attempts(ui_desk, mara)]
     assert live == [3, 1]
     assert "2 / 2" in next(_counter(at, mara)) or "1 / 2" in next(_counter(at, mara))
@@ -85,6 +85,6 @@ def test_revert_from_history(app, ui_desk, mara):
     revert = [b for b in at.button if b.key and b.key.startswith(keys.revert_button(mara, 0)[:-1])]
     assert revert, "history offers a revert to the earlier selection"
     revert[0].click().run()
-    assert any("Reverted" in shown(s.value) for s in at.success)
+    assert any("Reverted" in shown(t.value) for t in at.toast)
     selected = [a.attempt_number for a in list_attempts(ui_desk, mara) if a.selected]
     assert selected == [1]
