@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stage8.db.column_types import utcnow
-from stage8.db.finders import get_instance
+from stage8.db.finders import get_instance, parse_number
 from stage8.decisions import ledger
 from stage8.decisions.references import ReferenceState, reference_state
 from stage8.decisions.use_master import apply_as_is
 from stage8.desk import Desk
-from stage8.errors import NotFound
+from stage8.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,13 @@ def _find_entry(state: ReferenceState, choice: str | int):
         if entry is None:
             raise NotFound("This asset has no master image to use as the reference.")
         return entry
-    number = int(choice)
+    try:
+        number = parse_number(str(choice), "The reference")
+    except ValueError:
+        raise InvalidInput(
+            f"Choose the reference as master, default, or the number of an earlier scene, "
+            f"not {choice!r}."
+        ) from None
     entry = next((e for e in state.chain if number in e.scene_numbers), None)
     if entry is None:
         available = ", ".join(e.label for e in state.chain) or "none"

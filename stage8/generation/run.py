@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from stage8.db.column_types import utcnow
-from stage8.db.finders import get_instance
+from stage8.db.finders import INTEGER_MAX, INTEGER_MIN, get_instance
 from stage8.db.models import GenerationJob, Image, ProjectAsset, Scene
 from stage8.decisions import ledger
 from stage8.decisions.references import effective_reference
@@ -81,6 +81,11 @@ def queue_generation(
     cap = desk.settings.attempt_cap
     if not 1 <= count <= cap:
         raise InvalidInput(f"Generate between 1 and {cap} images at a time, not {count}.")
+    if seed is not None and not INTEGER_MIN <= seed <= INTEGER_MAX - (count - 1):
+        raise InvalidInput(
+            f"The seed must be between {INTEGER_MIN} and {INTEGER_MAX - (count - 1)} for "
+            f"{count} images (one seed each, counting up), not {seed}."
+        )
     if prompt is not None and not prompt.strip():
         raise InvalidInput("The prompt is empty: write one, or leave it out to use the default.")
     provider = desk.provider

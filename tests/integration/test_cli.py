@@ -118,6 +118,17 @@ def test_reference_list_and_use(run, demo):
     assert data["chain"][1]["effective"] and not data["is_default"]
     bad = run("reference", "--scene", "4", "--asset", "Mara", "--use", "7")
     assert bad.returncode == 1 and "Scene 7" in bad.stderr
+    for word in ("abc", "99999999999999999999"):
+        wrong = run("reference", "--scene", "4", "--asset", "Mara", "--use", word)
+        assert wrong.returncode == 1 and "master, default, or the number" in wrong.stderr
+        assert "Traceback" not in wrong.stderr and "unexpected" not in wrong.stderr
+    assert run("check").returncode == 0
+
+
+def test_generate_seed_that_would_count_past_the_limit_is_refused(run, demo):
+    out = run("generate", "--scene", "5", "--asset", "Mara", "--count", "3", "--seed", "2147483646")
+    assert out.returncode == 1 and "The seed must be between" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
     assert run("check").returncode == 0
 
 
