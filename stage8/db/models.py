@@ -154,6 +154,9 @@ class SceneAssetInstance(Base):
     # Bumped by every human change of the selection; a job queued at an older version must not
     # overwrite the reviewer's choice.
     selection_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Bumped once by every decision that records an event on this instance (`decisions.versions`);
+    # a page sends back the version it showed, and a decision made against an older one is refused.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # The reviewer's chosen master reference; NULL image means "follow the default".
     reference_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), index=True)
     reference_scene_id: Mapped[int | None] = mapped_column(ForeignKey("scenes.id"))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, SceneAssetInstance
 from stage8.decisions import ledger
+from stage8.decisions.versions import check_version
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
@@ -39,11 +40,15 @@ def _load_attempt(session: Session, attempt_id: int) -> Attempt:
     return attempt
 
 
-def _locked(session: Session, attempt_id: int) -> tuple[Attempt, SceneAssetInstance]:
+def _locked(
+    session: Session, attempt_id: int, expected_version: int | None
+) -> tuple[Attempt, SceneAssetInstance]:
+    """The attempt and its instance, the instance row locked and its version checked."""
     instance_id = session.scalar(select(Attempt.instance_id).where(Attempt.id == attempt_id))
     if instance_id is None:
         raise NotFound(f"Attempt {attempt_id} does not exist (it may have been purged).")
     instance = get_instance(session, instance_id, for_update=True)
+    check_version(session, instance_id, expected_version)
     return _load_attempt(session, attempt_id), instance
 
 
@@ -52,10 +57,19 @@ def view_of(session: Session, attempt: Attempt) -> AttemptView:
     return attempt_views(session, [attempt.instance_id], attempt_ids=[attempt.id])[0]
 
 
-def select_attempt(desk: Desk, attempt_id: int, *, actor: str, reason: str | None = None):
-    """Make the attempt the one used for its instance, with a decision event, atomically."""
+def select_attempt(
+    desk: Desk,
+    attempt_id: int,
+    *,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> AttemptChange:
+    """Make the attempt the one used for its instance, with a decision event, atomically.
+
+    `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
     with desk.tx() as session:
-        attempt, instance = _locked(session, attempt_id)
+        attempt, instance = _locked(session, attempt_id, expected_version)
         if attempt.trashed_at is not None:
             raise DecisionConflict(
                 f"Attempt #{attempt.attempt_number} is in the trash: "
@@ -69,10 +83,17 @@ def select_attempt(desk: Desk, attempt_id: int, *, actor: str, reason: str | Non
         )
 
 
-def set_pinned(desk: Desk, attempt_id: int, pinned: bool, *, actor: str) -> AttemptView:
-    """Pin (protect from the cap and cleanup) or unpin an attempt."""
+def set_pinned(
+    desk: Desk,
+    attempt_id: int,
+    pinned: bool,
+    *,
+    actor: str,
+    expected_version: int | None = None,
+) -> AttemptView:
+    """Pin (protect from the cap and cleanup) or unpin an attempt (StaleVersion: see select)."""
     with desk.tx() as session:
-        attempt, instance = _locked(session, attempt_id)
+        attempt, instance = _locked(session, attempt_id, expected_version)
         if pinned and attempt.trashed_at is not None:
             raise DecisionConflict(
                 f"Attempt #{attempt.attempt_number} is in the trash: restore it before pinning it."
@@ -92,11 +113,16 @@ def set_pinned(desk: Desk, attempt_id: int, pinned: bool, *, actor: str) -> Atte
 
 
 def trash_attempt(
-    desk: Desk, attempt_id: int, *, actor: str, reason: str | None = None
+    desk: Desk,
+    attempt_id: int,
+    *,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> AttemptView:
     """Move an attempt to the trash (restorable). The selected attempt cannot be trashed."""
     with desk.tx() as session:
-        attempt, instance = _locked(session, attempt_id)
+        attempt, instance = _locked(session, attempt_id, expected_version)
         if instance.selected_attempt_id == attempt.id:
             raise DecisionConflict(
                 f"Attempt #{attempt.attempt_number} is the selected image: select another "
@@ -112,10 +138,12 @@ def trash_attempt(
         return view_of(session, attempt)
 
 
-def restore_attempt(desk: Desk, attempt_id: int, *, actor: str) -> AttemptView:
+def restore_attempt(
+    desk: Desk, attempt_id: int, *, actor: str, expected_version: int | None = None
+) -> AttemptView:
     """Bring an attempt back from the trash; an instance with no selection selects it."""
     with desk.tx() as session:
-        attempt, instance = _locked(session, attempt_id)
+        attempt, instance = _locked(session, attempt_id, expected_version)
         ledger.restore(session, instance, [attempt], actor=actor)
         return view_of(session, attempt)
 
@@ -138,11 +166,13 @@ def add_attempt(
     image_id: int,
     actor: str,
     select_it: bool = True,
+    expected_version: int | None = None,
     **fields: Any,
 ) -> AttemptChange:
     """Add an attempt for an existing image (any source) in one transaction, cap included."""
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
+        check_version(session, instance_id, expected_version)
         attempt, evicted = ledger.new_attempt(
             session,
             instance,

@@ -1,4 +1,10 @@
-"""The append-only decision log: one row per change of a decision, written in its transaction."""
+"""The append-only decision log: one row per change of a decision, written in its transaction.
+
+Rule owned here: recording an event on an instance bumps the instance's `version` once per
+transaction (every decision records an event, so every decision bumps it exactly once), and the
+event's `after` carries that version (and `version_checked` when the use case said whether the
+decision was made against a version: see `stage8.decisions.versions`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from stage8.db.column_types import utcnow
-from stage8.db.models import DecisionEvent
+from stage8.db.models import DecisionEvent, SceneAssetInstance
 
 EVENT_KINDS = (
     "select",
@@ -46,6 +53,45 @@ class EventView:
     created_at: datetime
 
 
+_BUMPED = "stage8.versions.bumped"
+_CHECKED = "stage8.versions.checked"
+
+
+def _this_transaction(session: Session, key: str) -> dict[int, Any]:
+    """A dict kept in `session.info` for the session's current transaction only."""
+    tx = session.get_transaction()
+    kept = session.info.get(key)
+    if kept is None or kept[0] is not tx:
+        kept = (tx, {})
+        session.info[key] = kept
+    return kept[1]
+
+
+def note_version_check(session: Session, instance_id: int, checked: bool) -> None:
+    """Say whether this transaction's decision on the instance was made against a version."""
+    _this_transaction(session, _CHECKED)[instance_id] = checked
+
+
+def bump_version(session: Session, instance_id: int) -> int:
+    """The instance's version after this transaction's decision: + 1 the first time it is
+    called in a transaction, the same number after that. The increment is done by the database
+    (`version = version + 1`), so it is never lost even where the caller holds no row lock."""
+    bumped = _this_transaction(session, _BUMPED)
+    if instance_id not in bumped:
+        version = session.execute(
+            update(SceneAssetInstance)
+            .where(SceneAssetInstance.id == instance_id)
+            .values(version=SceneAssetInstance.version + 1)
+            .returning(SceneAssetInstance.version)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        loaded = session.identity_map.get(session.identity_key(SceneAssetInstance, instance_id))
+        if loaded is not None:
+            set_committed_value(loaded, "version", version)
+        bumped[instance_id] = version
+    return bumped[instance_id]
+
+
 def record_event(
     session: Session,
     *,
@@ -58,9 +104,16 @@ def record_event(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> DecisionEvent:
-    """Add an event to the caller's transaction, so it commits with the decision or not at all."""
+    """Add an event to the caller's transaction, so it commits with the decision or not at all.
+
+    An event on an instance bumps its version (once per transaction) and records it in `after`."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
+    if instance_id is not None:
+        after = {**(after or {}), "version": bump_version(session, instance_id)}
+        checked = _this_transaction(session, _CHECKED).get(instance_id)
+        if checked is not None:
+            after["version_checked"] = checked
     event = DecisionEvent(
         project_id=project_id,
         instance_id=instance_id,

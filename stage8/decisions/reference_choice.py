@@ -9,6 +9,7 @@ from stage8.db.finders import get_instance, parse_number
 from stage8.decisions import ledger
 from stage8.decisions.references import ReferenceState, reference_state
 from stage8.decisions.use_master import apply_as_is
+from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import InvalidInput, NotFound
 
@@ -17,6 +18,7 @@ from stage8.errors import InvalidInput, NotFound
 class ReferenceChange:
     state: ReferenceState
     message: str
+    version: int  # the instance's version after the change (send it with the next decision)
 
 
 def _describe(state: ReferenceState) -> dict:
@@ -29,15 +31,23 @@ def _describe(state: ReferenceState) -> dict:
 
 
 def use_reference(
-    desk: Desk, instance_id: int, choice: str | int, *, actor: str, reason: str | None = None
+    desk: Desk,
+    instance_id: int,
+    choice: str | int,
+    *,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> ReferenceChange:
     """Store the reviewer's reference: "master", an earlier scene's number, or "default".
 
     One transaction with its decision event. While "use master as-is" is on, the selection moves
     to a master copy of the new reference in the same transaction (invariant 3).
+    `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on.
     """
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
+        check_version(session, instance_id, expected_version)
         before = reference_state(session, instance_id)
         if choice == "default":
             instance.reference_image_id = None
@@ -65,7 +75,9 @@ def use_reference(
             after=_describe(after),
             reason=reason,
         )
-    return ReferenceChange(after, f"Reference set to {label}.")
+        session.flush()
+        version = instance.version
+    return ReferenceChange(after, f"Reference set to {label}.", version)
 
 
 def _find_entry(state: ReferenceState, choice: str | int):

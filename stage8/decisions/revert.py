@@ -7,6 +7,7 @@ from stage8.db.models import Attempt, DecisionEvent
 from stage8.decisions import ledger
 from stage8.decisions.attempts import AttemptChange, view_of
 from stage8.decisions.events import instance_events
+from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
 
@@ -18,14 +19,19 @@ def decision_history(desk: Desk, instance_id: int, limit: int = 50):
         return instance_events(session, instance_id, limit=limit)
 
 
-def revert_to(desk: Desk, event_id: int, *, actor: str) -> AttemptChange:
-    """Go back to the selection a past event made; the revert is itself a new event."""
+def revert_to(
+    desk: Desk, event_id: int, *, actor: str, expected_version: int | None = None
+) -> AttemptChange:
+    """Go back to the selection a past event made; the revert is itself a new event.
+
+    `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
     with desk.tx() as session:
         event = session.get(DecisionEvent, event_id)
         target = (event.after or {}).get("selected_attempt_id") if event else None
         if event is None or event.instance_id is None or target is None:
             raise NotFound(f"Event {event_id} did not record a selection to go back to.")
         instance = get_instance(session, event.instance_id, for_update=True)
+        check_version(session, instance.id, expected_version)
         attempt = session.get(Attempt, target)
         if attempt is None:
             raise NotFound("That attempt has been purged; it can no longer be selected.")

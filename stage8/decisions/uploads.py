@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, Image, Scene, SceneAssetInstance
 from stage8.decisions import ledger
+from stage8.decisions.versions import check_version
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
 from stage8.errors import InvalidImage, InvalidInput, NotFound
@@ -71,6 +72,7 @@ class UploadReport:
     evicted: list[AttemptView] = field(default_factory=list)
     selected_attempt_id: int | None = None
     message: str = ""
+    version: int | None = None  # the instance's version after the upload
 
     def _with(self, outcome: str) -> list[FileResult]:
         return [r for r in self.results if r.outcome == outcome]
@@ -123,6 +125,7 @@ def upload_images(
     *,
     actor: str,
     select: Choice = "last",
+    expected_version: int | None = None,
 ) -> UploadReport:
     """Add each acceptable (name, bytes) file as an `uploaded` attempt of the instance.
 
@@ -134,7 +137,9 @@ def upload_images(
     an int the file at that position (nothing changes if it was rejected), "none" leaves the
     selection as it is (an instance with no selection still gets one: invariant 1). Selecting
     an upload turns "use master as-is" off. Raises NotFound for a missing instance or deleted
-    scene and InvalidInput for more files than the attempt cap.
+    scene and InvalidInput for more files than the attempt cap. `expected_version`: the
+    instance version the reviewer saw; StaleVersion when it moved on (no row and no new object
+    stays).
     """
     if not (select in ("last", "none") or (type(select) is int and 0 <= select < len(files))):
         raise ValueError(f"select must be 'last', 'none' or a file index, got {select!r}")
@@ -146,7 +151,8 @@ def upload_images(
     with desk.read() as session:
         instance = get_instance(session, instance_id)
         project_id = _live_project_id(session, instance)
-        outcome = _Outcome({}, [], instance.selected_attempt_id)  # when nothing is accepted
+        # When nothing is accepted:
+        outcome = _Outcome({}, [], instance.selected_attempt_id, instance.version)
     limits = image_limits(desk)
     results: dict[int, FileResult] = {}
     accepted: list[_Accepted] = []
@@ -162,13 +168,16 @@ def upload_images(
         with rows_or_rollback_objects(desk, fresh):
             staged = [_stage_new(desk, project_id, item.processed, fresh) for item in accepted]
             with desk.tx() as session:
+                chosen = _chosen(select, accepted)
                 outcome = _write_rows(
-                    desk, session, instance_id, accepted, staged, _chosen(select, accepted), actor
+                    desk, session, instance_id, accepted, staged, chosen, actor, expected_version
                 )
     results.update(outcome.results)
     ordered = [results[i] for i in range(len(files))]
     message = _summary(ordered, outcome, select)
-    return UploadReport(instance_id, ordered, outcome.evicted, outcome.selected_id, message)
+    return UploadReport(
+        instance_id, ordered, outcome.evicted, outcome.selected_id, message, outcome.version
+    )
 
 
 def _live_project_id(session: Session, instance: SceneAssetInstance) -> int:
@@ -203,6 +212,7 @@ class _Outcome:
     results: dict[int, FileResult]
     evicted: list[AttemptView]
     selected_id: int | None
+    version: int
 
 
 def _write_rows(
@@ -213,8 +223,10 @@ def _write_rows(
     staged: list[StagedImage],
     chosen: int | None,
     actor: str,
+    expected_version: int | None,
 ) -> _Outcome:
     instance = get_instance(session, instance_id, for_update=True)
+    check_version(session, instance_id, expected_version)
     _live_project_id(session, instance)  # the scene may have been deleted since the check
     by_sha = _attempts_by_sha(session, instance_id)
     done: dict[int, tuple[Attempt, bool, bool]] = {}  # index -> (attempt, reused, restored)
@@ -266,7 +278,9 @@ def _write_rows(
     for item in accepted:
         attempt, reused, restored = done[item.index]
         results[item.index] = _result(item, views[attempt.id], reused, restored)
-    return _Outcome(results, [views[e.id] for e in evicted], instance.selected_attempt_id)
+    return _Outcome(
+        results, [views[e.id] for e in evicted], instance.selected_attempt_id, instance.version
+    )
 
 
 def _attempts_by_sha(session: Session, instance_id: int) -> dict[str, Attempt]:

@@ -7,7 +7,8 @@ itself is kept by the ledger.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from stage8.db.finders import find_project, find_scene, get_instance
 from stage8.db.models import Attempt, ProjectAsset, SceneAssetInstance
 from stage8.decisions import ledger
 from stage8.decisions.references import effective_reference
+from stage8.decisions.versions import StaleVersion, check_version
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound, Stage8Error
 
@@ -27,31 +29,56 @@ class AsIsResult:
     outcome: str  # "applied", "already", "turned_off", "skipped"
     message: str
     attempt_id: int | None = None
+    version: int | None = None  # the instance's version now (None when it could not be read)
+    stale: bool = False  # skipped because the asset changed since the version that was sent
 
 
 def set_use_master_as_is(
-    desk: Desk, instance_id: int, on: bool, *, actor: str, reason: str | None = None
+    desk: Desk,
+    instance_id: int,
+    on: bool,
+    *,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> AsIsResult:
     """Turn "use master as-is" on (select a master_copy of the effective reference, reusing an
-    existing one, never copying bytes) or off (keep the current image), in one transaction."""
+    existing one, never copying bytes) or off (keep the current image), in one transaction.
+
+    `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
-        before = ledger.decision_state(instance)
-        if not on:
-            if not instance.use_master_as_is:
-                return AsIsResult(instance_id, "already", "Use master as-is was already off.")
-            instance.use_master_as_is = False
-            ledger.record(
-                session,
-                instance,
-                "use_master_off",
-                actor=actor,
-                before=before,
-                after=ledger.decision_state(instance),
-                reason=reason,
-            )
-            return AsIsResult(instance_id, "turned_off", "Use master as-is turned off.")
+        check_version(session, instance_id, expected_version)
+        result = _turn(session, desk, instance, on, actor=actor, reason=reason)
+        session.flush()
+        return replace(result, version=instance.version)
+
+
+def _turn(
+    session: Session,
+    desk: Desk,
+    instance: SceneAssetInstance,
+    on: bool,
+    *,
+    actor: str,
+    reason: str | None,
+) -> AsIsResult:
+    if on:
         return apply_as_is(session, desk, instance, actor=actor, reason=reason)
+    if not instance.use_master_as_is:
+        return AsIsResult(instance.id, "already", "Use master as-is was already off.")
+    before = ledger.decision_state(instance)
+    instance.use_master_as_is = False
+    ledger.record(
+        session,
+        instance,
+        "use_master_off",
+        actor=actor,
+        before=before,
+        after=ledger.decision_state(instance),
+        reason=reason,
+    )
+    return AsIsResult(instance.id, "turned_off", "Use master as-is turned off.")
 
 
 def apply_as_is(
@@ -125,14 +152,31 @@ def apply_as_is(
 
 
 def use_master_bulk(
-    desk: Desk, instance_ids: list[int], *, on: bool = True, actor: str
+    desk: Desk,
+    instance_ids: list[int],
+    *,
+    on: bool = True,
+    actor: str,
+    versions: Mapping[int, int] | None = None,
 ) -> list[AsIsResult]:
     """Apply (or turn off) as-is for each instance in its own transaction; one failing asset
-    is reported as skipped with its reason and does not stop the others."""
+    is reported as skipped with its reason and does not stop the others.
+
+    `versions`: instance id -> the version the reviewer saw; an asset that changed since is
+    skipped with `stale=True`, its current version and who changed it (the message)."""
     results = []
     for instance_id in instance_ids:
+        expected = versions.get(instance_id) if versions is not None else None
         try:
-            results.append(set_use_master_as_is(desk, instance_id, on, actor=actor))
+            results.append(
+                set_use_master_as_is(desk, instance_id, on, actor=actor, expected_version=expected)
+            )
+        except StaleVersion as exc:
+            results.append(
+                AsIsResult(
+                    instance_id, "skipped", str(exc), version=exc.current_version, stale=True
+                )
+            )
         except Stage8Error as exc:
             results.append(AsIsResult(instance_id, "skipped", str(exc)))
     return results

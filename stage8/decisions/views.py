@@ -54,6 +54,8 @@ class AttemptView:
     original_width: int | None
     original_height: int | None
     extra: dict[str, Any]
+    # The instance's version when this was read: send it back as `expected_version`.
+    instance_version: int = 0
 
     @property
     def source_label(self) -> str:
@@ -101,7 +103,7 @@ def attempt_views(
     if not ids:
         return []
     query = (
-        select(Attempt, Image, SceneAssetInstance.selected_attempt_id)
+        select(Attempt, Image, SceneAssetInstance.selected_attempt_id, SceneAssetInstance.version)
         .join(Image, Image.id == Attempt.image_id)
         .join(SceneAssetInstance, SceneAssetInstance.id == Attempt.instance_id)
         .where(Attempt.instance_id.in_(ids))
@@ -111,10 +113,10 @@ def attempt_views(
         query = query.where(Attempt.id.in_(list(attempt_ids)))
     elif not include_trashed:
         query = query.where(Attempt.trashed_at.is_(None))
-    return [_view(a, img, sel) for a, img, sel in session.execute(query)]
+    return [_view(a, img, sel, ver) for a, img, sel, ver in session.execute(query)]
 
 
-def _view(a: Attempt, img: Image, selected_id: int | None) -> AttemptView:
+def _view(a: Attempt, img: Image, selected_id: int | None, version: int) -> AttemptView:
     return AttemptView(
         id=a.id,
         instance_id=a.instance_id,
@@ -147,4 +149,5 @@ def _view(a: Attempt, img: Image, selected_id: int | None) -> AttemptView:
         original_width=a.original_width,
         original_height=a.original_height,
         extra=dict(a.extra or {}),
+        instance_version=version,
     )

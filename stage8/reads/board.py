@@ -68,6 +68,7 @@ class AssetPanel:
     history: list[EventView] = field(default_factory=list)  # newest first, at most HISTORY
     pending_jobs: int = 0  # generation jobs queued or running
     failed_job_error: str | None = None  # the newest job failed after the newest attempt
+    version: int = 0  # the instance's version: send it back as a decision's `expected_version`
 
     @property
     def selected(self) -> AttemptView | None:
@@ -134,6 +135,7 @@ def _panels(session, condition) -> list[AssetPanel]:
             history=history.get(inst.id, []),
             pending_jobs=pending.get(inst.id, 0),
             failed_job_error=_failure_shown(failures.get(inst.id), by_instance[inst.id]),
+            version=inst.version,
         )
         for inst, asset, key, thumb in rows
     ]
