@@ -81,8 +81,12 @@ def stage_image(desk: Desk, project_id: int, processed: ProcessedImage) -> Stage
             if not desk.store.exists(name):
                 attempted.append(name)
                 desk.store.put(name, data, content_type)
-    except BaseException:
+    except BaseException as exc:
         remove_unreferenced(desk, attempted)
+        # Inside a caller's open write transaction that removal cannot run (SQLite's lock is
+        # held); the caller's rows_or_rollback_objects retries it after the rollback.
+        with suppress(AttributeError, TypeError):
+            exc.stage8_leftover_keys = attempted  # type: ignore[union-attr]
         raise
     return staged
 
@@ -130,8 +134,9 @@ def rows_or_rollback_objects(desk: Desk, staged: list[StagedImage]) -> Iterator[
     """Run the row-writing block; if it fails, remove the staged objects nothing refers to."""
     try:
         yield
-    except BaseException:
-        remove_unreferenced(desk, [k for s in staged for k in s.keys])
+    except BaseException as exc:
+        leftovers = list(getattr(exc, "stage8_leftover_keys", ()))
+        remove_unreferenced(desk, [k for s in staged for k in s.keys] + leftovers)
         raise
 
 
