@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from stage8.cleanup.orphans import Orphan, Removal
+from stage8.images.objects import object_keys
 from stage8.units import dataclass_json
 
 ZERO = Decimal(0)
@@ -125,7 +126,7 @@ class CleanupPlan:
     @property
     def objects(self) -> list[str]:
         """Every storage key the plan removes: purged images' objects, then orphans."""
-        keys = [k for i in self.images for k in (i.storage_key, i.thumb_key) if k]
+        keys = [k for i in self.images for k in object_keys(i.storage_key, i.thumb_key)]
         return keys + [o.key for o in self.orphans]
 
     @property

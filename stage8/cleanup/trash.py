@@ -27,6 +27,7 @@ from stage8.db.models import (
 from stage8.decisions.events import record_event
 from stage8.decisions.protection import hold_reason, load_protection
 from stage8.desk import Desk
+from stage8.images.objects import object_keys
 from stage8.units import dataclass_json
 
 ACTIVE_JOB_STATUSES = ("queued", "running")
@@ -136,7 +137,7 @@ class FreedImage:
 
     @property
     def keys(self) -> list[str]:
-        return [self.storage_key, *([self.thumb_key] if self.thumb_key else [])]
+        return object_keys(self.storage_key, self.thumb_key)  # image, thumbnail, renditions
 
 
 def still_used(session: Session, image_ids: set[int]) -> set[int]:

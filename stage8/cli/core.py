@@ -15,7 +15,7 @@ from stage8.demo.seed import seed_demo
 from stage8.desk import open_desk
 from stage8.errors import DecisionConflict, NotFound
 from stage8.reads.board import project_overview
-from stage8.reads.integrity import check
+from stage8.reads.integrity import check, object_counts
 
 
 def actor(args: argparse.Namespace) -> str:
@@ -120,7 +120,12 @@ def _check(args: argparse.Namespace) -> int:
         for v in violations:
             print(v)
     else:
-        print("All invariants hold.")
+        counts = object_counts(desk())
+        print(
+            f"All invariants hold. Objects: {counts.images} images, {counts.thumbnails} "
+            f"thumbnails, {counts.renditions} renditions ({counts.without_renditions} images "
+            "without all renditions: `python -m stage8 renditions --backfill` makes them)."
+        )
     return 1 if violations else 0
 
 

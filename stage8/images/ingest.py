@@ -24,6 +24,7 @@ from stage8.db.models import Image
 from stage8.desk import Desk
 from stage8.images.objects import lock_object_keys, referenced_keys
 from stage8.images.pipeline import ImageLimits, ProcessedImage, process
+from stage8.images.renditions import rendition_objects
 from stage8.storage.base import ImageStore
 from stage8.storage.keys import content_addressed_key, thumb_key
 
@@ -37,6 +38,22 @@ class StagedImage:
     thumb_key: str
     processed: ProcessedImage
     store: ImageStore | None = field(default=None, compare=False, repr=False)
+    # (key, JPEG) per rendition (`images.renditions`): the image at the widths pages show it.
+    renditions: tuple[tuple[str, bytes], ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def keys(self) -> list[str]:
+        """Every object staged for this image: image, thumbnail, renditions."""
+        return [self.key, self.thumb_key, *(name for name, _ in self.renditions)]
+
+    def objects(self) -> list[tuple[str, bytes, str]]:
+        """(key, bytes, content type) of every object staged for this image."""
+        p = self.processed
+        return [
+            (self.key, p.data, p.mime_type),
+            (self.thumb_key, p.thumb, "image/jpeg"),
+            *((name, jpeg, "image/jpeg") for name, jpeg in self.renditions),
+        ]
 
 
 def image_limits(desk: Desk) -> ImageLimits:
@@ -44,28 +61,34 @@ def image_limits(desk: Desk) -> ImageLimits:
 
 
 def stage_image(desk: Desk, project_id: int, processed: ProcessedImage) -> StagedImage:
-    """Write the display image and its thumbnail to the store (idempotent for the same bytes).
+    """Write the image, its thumbnail and renditions to the store (idempotent for the same bytes).
 
     All or nothing: when a write fails, what this call wrote (or may have half written) is
     removed again before the error goes on, unless a row already refers to it.
     """
     key = content_addressed_key(project_id, processed.sha256, processed.ext)
-    small = thumb_key(key)
+    staged = StagedImage(
+        project_id=project_id,
+        key=key,
+        thumb_key=thumb_key(key),
+        processed=processed,
+        store=desk.store,
+        renditions=tuple(rendition_objects(key, processed.data)),
+    )
     attempted: list[str] = []
     try:
-        for name, data, content_type in (
-            (key, processed.data, processed.mime_type),
-            (small, processed.thumb, "image/jpeg"),
-        ):
+        for name, data, content_type in staged.objects():
             if not desk.store.exists(name):
                 attempted.append(name)
                 desk.store.put(name, data, content_type)
-    except BaseException:
+    except BaseException as exc:
         remove_unreferenced(desk, attempted)
+        # Inside a caller's open write transaction that removal cannot run (SQLite's lock is
+        # held); the caller's rows_or_rollback_objects retries it after the rollback.
+        with suppress(AttributeError, TypeError):
+            exc.stage8_leftover_keys = attempted  # type: ignore[union-attr]
         raise
-    return StagedImage(
-        project_id=project_id, key=key, thumb_key=small, processed=processed, store=desk.store
-    )
+    return staged
 
 
 def stage_bytes(desk: Desk, project_id: int, data: bytes) -> StagedImage:
@@ -111,8 +134,9 @@ def rows_or_rollback_objects(desk: Desk, staged: list[StagedImage]) -> Iterator[
     """Run the row-writing block; if it fails, remove the staged objects nothing refers to."""
     try:
         yield
-    except BaseException:
-        remove_unreferenced(desk, [k for s in staged for k in (s.key, s.thumb_key)])
+    except BaseException as exc:
+        leftovers = list(getattr(exc, "stage8_leftover_keys", ()))
+        remove_unreferenced(desk, [k for s in staged for k in s.keys] + leftovers)
         raise
 
 
@@ -139,9 +163,7 @@ def _ensure_objects(session: Session, staged: StagedImage) -> None:
     if staged.store is None:
         return
 
-    lock_object_keys(session, [staged.key, staged.thumb_key])
-    p = staged.processed
-    if not staged.store.exists(staged.key):
-        staged.store.put(staged.key, p.data, p.mime_type)
-    if not staged.store.exists(staged.thumb_key):
-        staged.store.put(staged.thumb_key, p.thumb, "image/jpeg")
+    lock_object_keys(session, staged.keys)
+    for name, data, content_type in staged.objects():
+        if not staged.store.exists(name):
+            staged.store.put(name, data, content_type)

@@ -14,6 +14,12 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from stage8.db.models import Image
+from stage8.storage.keys import rendition_key, rendition_thumb_key
+
+# The widths the scene page shows images at (CSS px): the attempts carousel (520), the reference
+# carousel (260), and the thumbnail strip (8 columns of about 70-80 px: 160 is about 2x, sharp
+# on high-DPI screens; `st.image` only shrinks thumbnails wider than 1460 px, so 2x is kept).
+RENDITION_WIDTHS = (520, 260, 160)
 
 _LOCK_CLASS = 0x5338  # "S8": the advisory-lock namespace of storage keys
 
@@ -35,17 +41,31 @@ def lock_object_keys(session: Session, keys: Iterable[str]) -> None:
         )
 
 
+def object_keys(storage_key: str, thumb_key: str | None) -> list[str]:
+    """Every object an image row owns: the image, its thumbnail and its renditions (JPEGs at
+    RENDITION_WIDTHS, named from the image key; they may not exist yet for older images)."""
+    renditions = [rendition_key(storage_key, w) for w in RENDITION_WIDTHS]
+    return [storage_key, *([thumb_key] if thumb_key else []), *renditions]
+
+
 def referenced_keys(session: Session, keys: Iterable[str] | None = None) -> set[str]:
-    """The keys (of `keys`, or all) that some image row names as its object or thumbnail."""
+    """The keys (of `keys`, or all) that some image row names as its object, thumbnail or
+    rendition (`object_keys`)."""
     query = select(Image.storage_key, Image.thumb_key)
     if keys is not None:
         wanted = list(set(keys))
         if not wanted:
             return set()
-        query = query.where(or_(Image.storage_key.in_(wanted), Image.thumb_key.in_(wanted)))
+        # A rendition is found through its image's thumbnail key (they share the stem).
+        thumbs = {t for t in map(rendition_thumb_key, wanted) if t}
+        query = query.where(
+            or_(
+                Image.storage_key.in_(wanted),
+                Image.thumb_key.in_(wanted),
+                Image.thumb_key.in_(sorted(thumbs)),
+            )
+        )
     used: set[str] = set()
     for key, thumb in session.execute(query):
-        used.add(key)
-        if thumb:
-            used.add(thumb)
+        used.update(object_keys(key, thumb))
     return used if keys is None else used & set(keys)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from stage8.db.models import Attempt, GenerationJob, Image, ProjectAsset, SceneAssetInstance
 from stage8.decisions.references import reference_states
 from stage8.desk import Desk
+from stage8.images.objects import object_keys
 from stage8.storage.preflight import preflight
 
 
@@ -201,10 +202,40 @@ def _cleanup_kept_protected(session) -> list[Violation]:
     return out
 
 
-def _objects(desk: Desk, session) -> list[Violation]:
+@dataclass(frozen=True)
+class ObjectCounts:
+    """The stored objects image rows own, by kind (what `check` looked at)."""
+
+    images: int
+    thumbnails: int
+    renditions: int  # display-size JPEGs (`images.renditions`) found in storage
+    without_renditions: int  # images missing one or more: `renditions --backfill` makes them
+
+
+def object_counts(desk: Desk) -> ObjectCounts:
+    """Count the image rows' objects present in storage (renditions included)."""
+    with desk.read() as session:
+        stored = _stored_keys(desk, session)
+        images = thumbs = renditions = missing = 0
+        for key, thumb in session.execute(select(Image.storage_key, Image.thumb_key)):
+            images += key in stored
+            thumbs += bool(thumb) and thumb in stored
+            owned = object_keys(key, None)[1:]
+            present = sum(k in stored for k in owned)
+            renditions += present
+            missing += present < len(owned)
+    return ObjectCounts(images, thumbs, renditions, missing)
+
+
+def _stored_keys(desk: Desk, session) -> set[str]:
     keys: set[str] = set()
     for project_id in session.scalars(select(Image.project_id).distinct()):
         keys |= {o.key for o in desk.store.list(f"project_{project_id}/")}
+    return keys
+
+
+def _objects(desk: Desk, session) -> list[Violation]:
+    keys = _stored_keys(desk, session)
     out = []
     for image_id, key, thumb in session.execute(
         select(Image.id, Image.storage_key, Image.thumb_key)

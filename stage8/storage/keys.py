@@ -22,6 +22,8 @@ __all__ = [
     "content_addressed_key",
     "content_addressed_thumb_key",
     "master_key",
+    "rendition_key",
+    "rendition_thumb_key",
     "thumb_key",
     "validate_key",
     "validate_prefix",
@@ -32,6 +34,7 @@ ATTEMPT_KINDS = frozenset({"generated", "uploads", "master_copy", "legacy"})
 # The attempt `source` column says "uploaded"; its folder has always been "uploads".
 _KIND_ALIASES = {"uploaded": "uploads"}
 THUMB_SUFFIX = ".thumb.jpg"
+_RENDITION_NAME = re.compile(r"(?P<stem>.*)\.w[0-9]+\.jpg")
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -138,6 +141,36 @@ def thumb_key(image_key: str) -> str:
         raise ValueError(f"{image_key!r} has no extension to replace")
     _ext(ext)
     return validate_key(f"{folder}/{stem}{THUMB_SUFFIX}" if folder else f"{stem}{THUMB_SUFFIX}")
+
+
+def rendition_key(image_key: str, width: int) -> str:
+    """The JPEG of an image at `width` px: `<folder>/<stem>.w<width>.jpg`, beside the image.
+
+    image_key may be the image's key or its thumbnail key (both share the stem), so a page that
+    only knows the thumbnail finds the same renditions.
+    """
+    validate_key(image_key)
+    folder, _, name = image_key.rpartition("/")
+    if _RENDITION_NAME.fullmatch(name):
+        raise ValueError(f"{image_key!r} is already a rendition key")
+    if name.endswith(THUMB_SUFFIX):
+        stem = name.removesuffix(THUMB_SUFFIX)
+    else:
+        stem, dot, ext = name.rpartition(".")
+        if not dot or not stem:
+            raise ValueError(f"{image_key!r} has no extension to replace")
+        _ext(ext)
+    renamed = f"{stem}.w{_id('width', width)}.jpg"
+    return validate_key(f"{folder}/{renamed}" if folder else renamed)
+
+
+def rendition_thumb_key(key: str) -> str | None:
+    """For a rendition key, the thumbnail key of the same image (they share the stem); else None."""
+    folder, slash, name = key.rpartition("/")
+    match = _RENDITION_NAME.fullmatch(name)
+    if match is None or not match["stem"]:
+        return None
+    return f"{folder}{slash}{match['stem']}{THUMB_SUFFIX}"
 
 
 def _id(name: str, value: int) -> int:

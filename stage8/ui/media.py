@@ -1,7 +1,11 @@
 """Image bytes for the browser: thumbnails and display-size JPEGs, cached by immutable key.
 
 Keys are content-addressed, so a cached entry can never go stale. Only small JPEGs are sent:
-st.image passes those through untouched, while WebP/PNG bytes would be re-encoded every rerun.
+st.image passes a JPEG at or below the shown width through untouched, while a wider image (or
+WebP/PNG bytes) is decoded, resized and re-encoded on every rerun. So each image is shown from
+its stored rendition (`stage8.images.renditions`) whose width fits how it is shown; an image
+without renditions (stored before they existed, until `python -m stage8 renditions --backfill`)
+falls back to a display-size copy made here.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import streamlit as st
 from PIL import Image
 
 from stage8.errors import Stage8Error
+from stage8.images.objects import RENDITION_WIDTHS
+from stage8.images.renditions import THUMB_RENDITION_WIDTH
+from stage8.storage.keys import THUMB_SUFFIX, rendition_key
 from stage8.ui.session import get_desk
 from stage8.ui.text import inert
 
@@ -23,6 +30,39 @@ def object_bytes(key: str) -> bytes | None:
     try:
         return get_desk().store.get(key)
     except Stage8Error:
+        return None
+
+
+class _NoRendition(Exception):
+    """Raised (never cached by st.cache_data) so a rendition made later is found next rerun."""
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def rendition_bytes(key: str) -> bytes:
+    try:
+        return get_desk().store.get(key)
+    except Stage8Error as exc:
+        raise _NoRendition(key) from exc
+
+
+def _rendition_width(key: str, width: int | str, display: bool) -> int | None:
+    """The widest rendition st.image shows as it is: at most `width` px when that is a number;
+    a thumbnail shown at its column's width gets the thumbnail rendition (about 2x its size)."""
+    if isinstance(width, int):
+        fitting = [w for w in RENDITION_WIDTHS if w <= width]
+        return max(fitting) if fitting else None
+    if not display and key.endswith(THUMB_SUFFIX):
+        return THUMB_RENDITION_WIDTH
+    return None
+
+
+def _rendition(key: str, width: int | str, display: bool) -> bytes | None:
+    chosen = _rendition_width(key, width, display)
+    if chosen is None:
+        return None
+    try:
+        return rendition_bytes(rendition_key(key, chosen))
+    except (_NoRendition, ValueError):
         return None
 
 
@@ -51,9 +91,12 @@ def show_image(
     width: int | str = "stretch",
     display: bool = False,
 ) -> None:
-    """Show a stored image (thumbnail key, or a display-size copy of a full image)."""
+    """Show a stored image (thumbnail key, or a display-size copy of a full image): its
+    rendition at the shown width when it has one, else the thumbnail or a display-size copy."""
     data = None
     if key:
+        data = _rendition(key, width, display)
+    if key and data is None:
         data = display_jpeg(key) if display else object_bytes(key)
     if data is None:
         st.caption("🖼️ image unavailable" if key else "no image")

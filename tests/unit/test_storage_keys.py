@@ -18,6 +18,8 @@ from stage8.storage.keys import (
     content_addressed_key,
     content_addressed_thumb_key,
     master_key,
+    rendition_key,
+    rendition_thumb_key,
     thumb_key,
 )
 
@@ -123,3 +125,22 @@ def test_validate_key_and_prefix() -> None:
             validate_key(bad)
     with pytest.raises(StorageError):
         validate_key(3)  # type: ignore[arg-type]
+
+
+def test_rendition_key_is_the_same_from_the_image_and_its_thumbnail() -> None:
+    key = content_addressed_key(3, SHA, "webp")
+    stem = f"project_3/images/{SHA[:2]}/{SHA}"
+    assert rendition_key(key, 520) == f"{stem}.w520.jpg"
+    assert rendition_key(thumb_key(key), 520) == f"{stem}.w520.jpg"
+    assert rendition_key("top.png", 160) == "top.w160.jpg"
+    assert rendition_thumb_key(rendition_key(key, 260)) == thumb_key(key)
+    assert rendition_thumb_key(key) is None and rendition_thumb_key(thumb_key(key)) is None
+
+
+@pytest.mark.parametrize(
+    ("bad", "width"),
+    [("project_1/a.w520.jpg", 260), ("project_1/noext", 520), ("../x.png", 520), ("a.png", 0)],
+)
+def test_rendition_key_rejects_keys_it_cannot_derive_from(bad: str, width: int) -> None:
+    with pytest.raises((ValueError, StorageError)):
+        rendition_key(bad, width)

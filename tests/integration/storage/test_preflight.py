@@ -156,7 +156,7 @@ def test_purge_with_the_anon_key_reports_failure_and_the_next_cleanup_finishes(
     doomed, before = trashed_world(desk, good)
     desk.use_store(open_store(fake_supabase.url, fake_supabase.anon_key, BUCKET))
     result = purge_now(desk, doomed, actor="t")
-    assert result.error and "removed none of 2 objects" in result.error
+    assert result.error and "removed none of 5 objects" in result.error
     assert result.objects_removed == [] and result.bytes_freed == 0
     assert "could not be removed" in result.message
     assert stored(fake_supabase) == before  # every object stayed
