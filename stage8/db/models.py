@@ -256,7 +256,11 @@ class DecisionEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # the reviewer's note, or the desk's reason
+    reason_code: Mapped[str | None] = mapped_column(String(40))  # one of STAGE8_REASON_CODES
+    role: Mapped[str | None] = mapped_column(String(20))  # the actor's role when they decided
+    # How the desk knew the actor: "sign-in", "typed" (no sign-in configured), "cli", "worker".
+    actor_source: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -275,3 +279,19 @@ class Reviewer(Base):
     role: Mapped[str] = mapped_column(String(20))
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Presence(Base):
+    """Who has a scene open: one row per browser session and scene, refreshed by a heartbeat;
+    a row older than the expiry (about 30 s) means the person has left."""
+
+    __tablename__ = "reviewer_presence"
+    __table_args__ = (UniqueConstraint("scene_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    session_id: Mapped[str] = mapped_column(String(64))  # one browser tab's session
+    actor: Mapped[str] = mapped_column(String(200))  # email, or the typed name
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(20))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

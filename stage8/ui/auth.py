@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from stage8.errors import InvalidInput, NotAllowed
-from stage8.reviewers.roles import Identity, signed_in
+from stage8.reviewers.roles import Identity, allowed, signed_in
 from stage8.ui.session import current_actor, get_desk
 from stage8.ui.text import escape_markdown
 
@@ -112,6 +112,15 @@ def current_identity() -> Identity:
         return signed_in(get_desk(), str(email), str(name) if name else None)
     except InvalidInput as exc:
         raise NotAllowed(f"The identity provider's email is not usable: {exc}") from exc
+
+
+def can(action: str) -> bool:
+    """Whether the person using this page may do `action` (a key of roles.ACTIONS): pages
+    disable the controls of what they may not do (the services refuse it anyway)."""
+    try:
+        return allowed(current_identity(), action)
+    except NotAllowed:
+        return False
 
 
 def may_see_pages() -> bool:

@@ -213,3 +213,62 @@ def purge_confirm(attempt_id: int) -> str:
 
 def purge_button(attempt_id: int) -> str:
     return f"purge_{attempt_id}"
+
+
+# --- scene page: the contact sheet (one compact row per scene asset instance) --------------------
+# The keyboard layer (stage8/ui/keyboard.py) finds a row by its container's `st-key-row_<id>`
+# class and acts by clicking the row's buttons below, so these names are its contract too.
+SCENE_UNDO = "scene_undo"  # u: undo the last decision in this scene
+NEXT_ATTENTION = "next_attention"  # n, when no row of this scene needs attention any more
+KEYBOARD_HELP = "keyboard_help"  # ?: the cheat sheet
+
+
+def row_box(instance_id: int) -> str:
+    return f"row_{instance_id}"
+
+
+def row_show(instance_id: int, attempt_id: int) -> str:
+    """A thumbnail of the row's strip: shows that attempt in the row."""
+    return f"row_{instance_id}_show_{attempt_id}"
+
+
+def row_prev(instance_id: int) -> str:  # <-
+    return f"row_{instance_id}_prev"
+
+
+def row_next(instance_id: int) -> str:  # ->
+    return f"row_{instance_id}_next"
+
+
+def row_select(instance_id: int) -> str:  # Enter or s
+    return f"row_{instance_id}_select"
+
+
+def row_as_is(instance_id: int) -> str:  # m (a checkbox or toggle)
+    return f"row_{instance_id}_as_is"
+
+
+def row_generate(instance_id: int) -> str:  # g
+    return f"row_{instance_id}_generate"
+
+
+def row_pin(instance_id: int) -> str:  # p
+    return f"row_{instance_id}_pin"
+
+
+def row_trash(instance_id: int) -> str:  # x
+    return f"row_{instance_id}_trash"
+
+
+def row_compare(instance_id: int) -> str:  # c
+    return f"row_{instance_id}_compare"
+
+
+def row_open(instance_id: int) -> str:
+    """The link/button that opens the full panel (`&asset=NAME`)."""
+    return f"row_{instance_id}_open"
+
+
+def row_needs(instance_id: int) -> str:
+    """A marker element present in a row only while it needs attention (n skips to it)."""
+    return f"row_{instance_id}_needs"
