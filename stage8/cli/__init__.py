@@ -17,11 +17,21 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
-from stage8.cli import cleanup, core, decisions, export, generation, renditions, reviewers, upload
+from stage8.cli import (
+    cleanup,
+    core,
+    decisions,
+    export,
+    generation,
+    renditions,
+    reviewers,
+    similarity,
+    upload,
+)
 from stage8.config import install_log_redaction, redact
 from stage8.errors import Stage8Error
 
-MODULES = [core, generation, decisions, upload, export, cleanup, reviewers, renditions]
+MODULES = [core, generation, decisions, upload, export, cleanup, reviewers, renditions, similarity]
 DEBUG_ENV = "STAGE8_DEBUG"  # set to 1 to see the (redacted) traceback of an unexpected error
 log = logging.getLogger("stage8.cli")
 
