@@ -91,6 +91,7 @@ class Settings:
     trash_retention_days: int = 30
     unselected_max_age_days: int = 0  # 0: no age limit
     max_upload_mb: int = 25
+    drift_below: int = 41  # continuity under this score is flagged drift (benchmarks/similarity)
     max_pixels: int = 60_000_000
     min_edge: int = 64
     max_edge: int = 2048
@@ -238,6 +239,7 @@ def load_settings() -> Settings:
             "STAGE8_UNSELECTED_MAX_AGE_DAYS", get("STAGE8_UNSELECTED_MAX_AGE_DAYS"), 0
         ),
         max_upload_mb=_int("STAGE8_MAX_UPLOAD_MB", get("STAGE8_MAX_UPLOAD_MB"), 25, minimum=1),
+        drift_below=_int("STAGE8_DRIFT_BELOW", get("STAGE8_DRIFT_BELOW"), 41),
         max_pixels=_int("STAGE8_MAX_PIXELS", get("STAGE8_MAX_PIXELS"), 60_000_000, minimum=1),
         min_edge=_int("STAGE8_MIN_EDGE", get("STAGE8_MIN_EDGE"), 64, minimum=1),
         max_edge=_int("STAGE8_MAX_EDGE", get("STAGE8_MAX_EDGE"), 2048, minimum=16),

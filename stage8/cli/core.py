@@ -10,6 +10,7 @@ from typing import Any
 
 from stage8.db.engine import current_revision
 from stage8.db.finders import INTEGER_MIN, find_instance, parse_number
+from stage8.decisions import continuity
 from stage8.decisions.attempts import list_attempts, select_attempt
 from stage8.demo.seed import seed_demo
 from stage8.desk import open_desk
@@ -86,22 +87,42 @@ def instance_id(args: argparse.Namespace) -> int:
 
 
 def _attempts(args: argparse.Namespace) -> int:
-    views = list_attempts(desk(), instance_id(args), include_trashed=args.include_trashed)
+    the_desk = desk()
+    iid = instance_id(args)
+    views = list_attempts(the_desk, iid, include_trashed=args.include_trashed)
+    with the_desk.read() as session:
+        scores = continuity.attempt_scores(session, [iid])
+    drift_below = the_desk.settings.drift_below
     if args.json:
-        print_json([v.as_json() for v in views])
+        print_json(
+            [
+                {
+                    **v.as_json(),
+                    "continuity": scores.get(v.id),
+                    "drift": v.id in scores and scores[v.id] < drift_below,
+                }
+                for v in views
+            ]
+        )
         return 0
     if not views:
         print("No attempts yet.")
     for v in views:
         flags = " ".join(
             f
-            for f, on in (("SELECTED", v.selected), ("pinned", v.pinned), ("trashed", v.trashed))
+            for f, on in (
+                ("SELECTED", v.selected),
+                ("pinned", v.pinned),
+                ("trashed", v.trashed),
+                ("DRIFT", v.id in scores and scores[v.id] < drift_below),
+            )
             if on
         )
+        score = f"continuity {scores[v.id]:>3}" if v.id in scores else "continuity   -"
         cost = f"${v.cost_usd.normalize()}" if v.cost_usd is not None else "-"
         print(
             f"#{v.attempt_number} (id {v.id}) {v.source_label:<24} {cost:>10}  "
-            f"{v.created_at:%Y-%m-%d %H:%M} UTC {flags}"
+            f"{v.created_at:%Y-%m-%d %H:%M} UTC {score} {flags}"
         )
     return 0
 

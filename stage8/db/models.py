@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -295,3 +296,24 @@ class Presence(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(20))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ContinuityScore(Base):
+    """How alike an image looks to a reference image (stage8.images.similarity), computed once
+    per pair; an attempt's continuity is the score of its image against its instance's
+    effective reference. Rows go with either image (ON DELETE CASCADE)."""
+
+    __tablename__ = "continuity_scores"
+
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    reference_image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    perceptual: Mapped[float] = mapped_column(Float)
+    gradient: Mapped[float] = mapped_column(Float)
+    colour: Mapped[float] = mapped_column(Float)
+    structure: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,6 +8,7 @@ commits in one transaction, or none does and the objects nothing refers to are r
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, Image, Scene, SceneAssetInstance
-from stage8.decisions import ledger
+from stage8.decisions import continuity, ledger
 from stage8.decisions.versions import check_version
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
@@ -32,6 +33,8 @@ from stage8.images.ingest import (
 )
 from stage8.images.pipeline import ProcessedImage, process
 from stage8.storage.keys import content_addressed_key
+
+log = logging.getLogger(__name__)
 
 Choice = Literal["last", "none"] | int
 MAX_NAME = 255
@@ -172,12 +175,22 @@ def upload_images(
                 outcome = _write_rows(
                     desk, session, instance_id, accepted, staged, chosen, actor, expected_version
                 )
+        _score_continuity(desk, instance_id)
     results.update(outcome.results)
     ordered = [results[i] for i in range(len(files))]
     message = _summary(ordered, outcome, select)
     return UploadReport(
         instance_id, ordered, outcome.evicted, outcome.selected_id, message, outcome.version
     )
+
+
+def _score_continuity(desk: Desk, instance_id: int) -> None:
+    """Score the new attempts against the reference now (a few ms each); a failure only
+    leaves them for the worker, never fails the upload."""
+    try:
+        continuity.update_instances(desk, [instance_id])
+    except Exception:
+        log.exception("continuity of instance %s left to the worker", instance_id)
 
 
 def _live_project_id(session: Session, instance: SceneAssetInstance) -> int:

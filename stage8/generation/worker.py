@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from stage8.decisions import continuity
 from stage8.desk import Desk
 from stage8.generation.jobs import JobView, claim_next, job_status
 from stage8.generation.run import run_job
@@ -65,6 +66,7 @@ class Worker:
         self.worker_id = worker_id or new_worker_id()
         self.poll_interval = poll_interval
         self.lease_seconds = lease_seconds or desk.settings.job_lease_seconds
+        self.continuity_after = 0  # the decision log is read from here for continuity scores
 
     def run_once(self) -> bool:
         """Run the next due job, if any; True when there was one."""
@@ -74,6 +76,13 @@ class Worker:
         view = run_job(self.desk, job_id, self.worker_id, lease_seconds=self.lease_seconds)
         log.log(logging.WARNING if view.status == "failed" else logging.INFO, describe(view))
         return True
+
+    def score_continuity(self) -> None:
+        """Between jobs: score what recent decisions left unscored (stage8.decisions.continuity)."""
+        try:
+            self.continuity_after, _ = continuity.catch_up(self.desk, self.continuity_after)
+        except Exception:  # e.g. the database is briefly unreachable: try again next time
+            log.exception("worker %s could not score continuity; trying again", self.worker_id)
 
     def run_forever(self, stop_event: threading.Event) -> None:
         """Run jobs until `stop_event` is set; the job in hand is finished first."""
@@ -85,6 +94,7 @@ class Worker:
                 log.exception("worker %s could not claim a job; trying again", self.worker_id)
                 worked = False
             if not worked:
+                self.score_continuity()
                 stop_event.wait(self.poll_interval)
         log.info("worker %s stopped", self.worker_id)
 

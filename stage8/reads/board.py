@@ -21,6 +21,7 @@ from stage8.db.models import (
     Scene,
     SceneAssetInstance,
 )
+from stage8.decisions import continuity
 from stage8.decisions.events import EventView, recent_events
 from stage8.decisions.references import ReferenceState, reference_states
 from stage8.decisions.views import AttemptView, attempt_views
@@ -69,6 +70,9 @@ class AssetPanel:
     pending_jobs: int = 0  # generation jobs queued or running
     failed_job_error: str | None = None  # the newest job failed after the newest attempt
     version: int = 0  # the instance's version: send it back as a decision's `expected_version`
+    # attempt id -> continuity score against the effective reference (absent: not scored yet,
+    # or the attempt is an as-is copy of the reference itself)
+    continuity: dict[int, int] = field(default_factory=dict)
 
     @property
     def selected(self) -> AttemptView | None:
@@ -106,6 +110,14 @@ def _panels(session, condition) -> list[AssetPanel]:
     for view in attempt_views(session, ids):
         by_instance[view.instance_id].append(view)
     refs = reference_states(session, ids)
+    scores = continuity.scores_for(
+        session,
+        {
+            (v.image_id, refs[v.instance_id].effective_image_id)
+            for v in (a for views in by_instance.values() for a in views)
+            if v.instance_id in refs and refs[v.instance_id].effective_image_id is not None
+        },
+    )
     history = recent_events(session, ids, HISTORY)
     pending = dict(
         session.execute(
@@ -136,9 +148,17 @@ def _panels(session, condition) -> list[AssetPanel]:
             pending_jobs=pending.get(inst.id, 0),
             failed_job_error=_failure_shown(failures.get(inst.id), by_instance[inst.id]),
             version=inst.version,
+            continuity=_continuity(by_instance[inst.id], refs.get(inst.id), scores),
         )
         for inst, asset, key, thumb in rows
     ]
+
+
+def _continuity(attempts: list[AttemptView], ref, scores: dict) -> dict[int, int]:
+    if ref is None or ref.effective_image_id is None:
+        return {}
+    pairs = {a.id: (a.image_id, ref.effective_image_id) for a in attempts}
+    return {a_id: scores[pair] for a_id, pair in pairs.items() if pair in scores}
 
 
 def _recent_failures(session, ids: list[int]) -> dict[int, tuple]:

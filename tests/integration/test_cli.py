@@ -15,7 +15,7 @@ def demo(desk):
 
 def test_migrate_and_demo(run):
     first = run("migrate")
-    assert first.returncode == 0 and "revision 0004" in first.stdout
+    assert first.returncode == 0 and "revision 0005" in first.stdout
     made = run("demo")
     assert made.returncode == 0 and "Created demo project" in made.stdout
     again = run("demo")

@@ -25,7 +25,7 @@ def test_migrations_match_models(desk):
 def test_migrate_is_idempotent_and_reports_head(desk):
     migrate(desk.engine)
     migrate(desk.engine)
-    assert current_revision(desk.engine) == "0004"
+    assert current_revision(desk.engine) == "0005"
 
 
 def test_empty_sqlite_file_is_created_and_migrated(tmp_path):
