@@ -84,6 +84,12 @@ def display_jpeg(key: str, edge: int = DISPLAY_EDGE) -> bytes | None:
         return out.getvalue()
 
 
+def shown_bytes(key: str, width: int) -> bytes | None:
+    """The bytes `show_image(key, width=width, display=True)` would send: the rendition that
+    fits `width`, else a display-size copy (None when the object is missing)."""
+    return _rendition(key, width, True) or display_jpeg(key)
+
+
 def show_image(
     key: str | None,
     *,

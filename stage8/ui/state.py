@@ -272,3 +272,8 @@ def row_open(instance_id: int) -> str:
 def row_needs(instance_id: int) -> str:
     """A marker element present in a row only while it needs attention (n skips to it)."""
     return f"row_{instance_id}_needs"
+
+
+# --- compare dialog (key c) ----------------------------------------------------------------------
+COMPARE_IMAGES = "compare_images"  # the three images side by side
+COMPARE_PAIR = "compare_pair"  # which two the slider shows
