@@ -74,6 +74,27 @@ def _default_role(raw: str | None) -> str:
 DEFAULT_ROLE_CHOICES = ("viewer", "reviewer", "admin", "none")
 
 
+DEFAULT_REASON_CODES = (
+    "face/identity drift",
+    "wrong outfit or costume",
+    "wrong colour or palette",
+    "anatomy or artefact",
+    "wrong prop or set detail",
+    "lighting",
+    "composition",
+    "other",
+)
+
+
+def _reason_codes(raw: str | None) -> tuple[str, ...]:
+    """`STAGE8_REASON_CODES`: labels separated by commas (default DEFAULT_REASON_CODES)."""
+    codes = tuple(dict.fromkeys(c.strip() for c in (raw or "").split(",") if c.strip()))
+    for code in codes:
+        if len(code) > 40:
+            raise ConfigError(f"STAGE8_REASON_CODES: {code!r} is longer than 40 characters.")
+    return codes or DEFAULT_REASON_CODES
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = Path(".stage8")
@@ -91,6 +112,7 @@ class Settings:
     trash_retention_days: int = 30
     unselected_max_age_days: int = 0  # 0: no age limit
     max_upload_mb: int = 25
+    reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
     drift_below: int = 41  # continuity under this score is flagged drift (benchmarks/similarity)
     max_pixels: int = 60_000_000
     min_edge: int = 64
@@ -240,6 +262,7 @@ def load_settings() -> Settings:
         ),
         max_upload_mb=_int("STAGE8_MAX_UPLOAD_MB", get("STAGE8_MAX_UPLOAD_MB"), 25, minimum=1),
         drift_below=_int("STAGE8_DRIFT_BELOW", get("STAGE8_DRIFT_BELOW"), 41),
+        reason_codes=_reason_codes(get("STAGE8_REASON_CODES")),
         max_pixels=_int("STAGE8_MAX_PIXELS", get("STAGE8_MAX_PIXELS"), 60_000_000, minimum=1),
         min_edge=_int("STAGE8_MIN_EDGE", get("STAGE8_MIN_EDGE"), 64, minimum=1),
         max_edge=_int("STAGE8_MAX_EDGE", get("STAGE8_MAX_EDGE"), 2048, minimum=16),

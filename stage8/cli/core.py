@@ -12,6 +12,7 @@ from stage8.db.engine import current_revision
 from stage8.db.finders import INTEGER_MIN, find_instance, parse_number
 from stage8.decisions import continuity
 from stage8.decisions.attempts import list_attempts, select_attempt
+from stage8.decisions.ratings import rate_attempt
 from stage8.demo.seed import seed_demo
 from stage8.desk import open_desk
 from stage8.errors import DecisionConflict, NotFound
@@ -127,8 +128,19 @@ def _attempts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rate(args: argparse.Namespace) -> int:
+    print(rate_attempt(desk(), args.attempt, None if args.clear else args.stars, actor=actor(args)))
+    return 0
+
+
 def _select(args: argparse.Namespace) -> int:
-    change = select_attempt(desk(), args.attempt, actor=actor(args), reason=args.reason)
+    change = select_attempt(
+        desk(),
+        args.attempt,
+        actor=actor(args),
+        reason=args.reason,
+        reason_code=args.reason_code,
+    )
     print(change.message)
     return 0
 
@@ -205,7 +217,13 @@ def register(sub) -> None:
         sub, "select", "make an attempt the selected image of its asset", _select, project=False
     )
     p.add_argument("--attempt", type=record_id, required=True, help="attempt id")
-    p.add_argument("--reason")
+    p.add_argument("--reason", help="a note on the decision")
+    p.add_argument("--reason-code", help="why (one of STAGE8_REASON_CODES)")
+    p = add_verb(sub, "rate", "give an attempt 1 to 5 stars", _rate, project=False)
+    p.add_argument("--attempt", type=record_id, required=True, help="attempt id")
+    stars = p.add_mutually_exclusive_group(required=True)
+    stars.add_argument("--stars", type=int, choices=range(1, 6), help="1 to 5")
+    stars.add_argument("--clear", action="store_true", help="remove the attempt's rating")
     add_verb(
         sub,
         "check",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, SceneAssetInstance
 from stage8.decisions import ledger
+from stage8.decisions.reasons import give_reason
 from stage8.decisions.versions import check_version
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
@@ -63,6 +64,7 @@ def select_attempt(
     *,
     actor: str,
     reason: str | None = None,
+    reason_code: str | None = None,
     expected_version: int | None = None,
 ) -> AttemptChange:
     """Make the attempt the one used for its instance, with a decision event, atomically.
@@ -77,6 +79,7 @@ def select_attempt(
             )
         if instance.selected_attempt_id == attempt.id:
             return AttemptChange(view_of(session, attempt), [], message="Already selected.")
+        give_reason(session, desk, instance.id, reason_code)
         ledger.select(session, instance, attempt, actor=actor, reason=reason)
         return AttemptChange(
             view_of(session, attempt), [], message=f"Attempt #{attempt.attempt_number} selected."
@@ -118,9 +121,11 @@ def trash_attempt(
     *,
     actor: str,
     reason: str | None = None,
+    reason_code: str | None = None,
     expected_version: int | None = None,
 ) -> AttemptView:
-    """Move an attempt to the trash (restorable). The selected attempt cannot be trashed."""
+    """Move an attempt to the trash (restorable). The selected attempt cannot be trashed.
+    `reason_code`: one of STAGE8_REASON_CODES (stage8.decisions.reasons), `reason` a note."""
     with desk.tx() as session:
         attempt, instance = _locked(session, attempt_id, expected_version)
         if instance.selected_attempt_id == attempt.id:
@@ -131,6 +136,7 @@ def trash_attempt(
         if attempt.pinned:
             raise DecisionConflict(f"Attempt #{attempt.attempt_number} is pinned: unpin it first.")
         if attempt.trashed_at is None:
+            give_reason(session, desk, instance.id, reason_code)
             why = reason or "moved to trash by a reviewer"
             ledger.trash(
                 session, instance, attempt, actor=actor, kind="trash", why=why, reason=reason or ""

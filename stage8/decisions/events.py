@@ -37,7 +37,10 @@ EVENT_KINDS = (
     "purge",
     "scene_delete",
     "scene_restore",
+    "rate",
 )
+# The decisions a reviewer may give a reason code for (stage8.decisions.reasons).
+REASONED_KINDS = frozenset({"select", "trash", "use_master_off"})
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,12 @@ class EventView:
     after: dict[str, Any] | None
     reason: str | None
     created_at: datetime
+    reason_code: str | None = None
 
 
 _BUMPED = "stage8.versions.bumped"
 _CHECKED = "stage8.versions.checked"
+_REASON_CODES = "stage8.reasons.codes"
 
 
 def _this_transaction(session: Session, key: str) -> dict[int, Any]:
@@ -70,6 +75,12 @@ def _this_transaction(session: Session, key: str) -> dict[int, Any]:
 def note_version_check(session: Session, instance_id: int, checked: bool) -> None:
     """Say whether this transaction's decision on the instance was made against a version."""
     _this_transaction(session, _CHECKED)[instance_id] = checked
+
+
+def note_reason_code(session: Session, instance_id: int, code: str | None) -> None:
+    """Give this transaction's reasoned decision on the instance a reason code (the code is
+    checked by the caller: stage8.decisions.reasons.check_reason_code)."""
+    _this_transaction(session, _REASON_CODES)[instance_id] = code
 
 
 def bump_version(session: Session, instance_id: int) -> int:
@@ -114,8 +125,12 @@ def record_event(
         checked = _this_transaction(session, _CHECKED).get(instance_id)
         if checked is not None:
             after["version_checked"] = checked
+    code = None
+    if instance_id is not None and kind in REASONED_KINDS:
+        code = _this_transaction(session, _REASON_CODES).get(instance_id)
     event = DecisionEvent(
         project_id=project_id,
+        reason_code=code,
         instance_id=instance_id,
         attempt_id=attempt_id,
         kind=kind,
@@ -140,6 +155,7 @@ def to_view(event: DecisionEvent) -> EventView:
         after=event.after,
         reason=event.reason,
         created_at=event.created_at,
+        reason_code=event.reason_code,
     )
 
 

@@ -17,6 +17,7 @@ from stage8.db.column_types import utcnow
 from stage8.db.finders import find_project, find_scene, get_instance
 from stage8.db.models import Attempt, ProjectAsset, SceneAssetInstance
 from stage8.decisions import ledger
+from stage8.decisions.reasons import give_reason
 from stage8.decisions.references import effective_reference
 from stage8.decisions.versions import StaleVersion, check_version
 from stage8.desk import Desk
@@ -40,6 +41,7 @@ def set_use_master_as_is(
     *,
     actor: str,
     reason: str | None = None,
+    reason_code: str | None = None,
     expected_version: int | None = None,
 ) -> AsIsResult:
     """Turn "use master as-is" on (select a master_copy of the effective reference, reusing an
@@ -49,6 +51,8 @@ def set_use_master_as_is(
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
         check_version(session, instance_id, expected_version)
+        if not on:
+            give_reason(session, desk, instance_id, reason_code)
         result = _turn(session, desk, instance, on, actor=actor, reason=reason)
         session.flush()
         return replace(result, version=instance.version)

@@ -23,6 +23,7 @@ from stage8.db.models import (
 )
 from stage8.decisions import continuity
 from stage8.decisions.events import EventView, recent_events
+from stage8.decisions.ratings import ratings_for
 from stage8.decisions.references import ReferenceState, reference_states
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
@@ -73,6 +74,7 @@ class AssetPanel:
     # attempt id -> continuity score against the effective reference (absent: not scored yet,
     # or the attempt is an as-is copy of the reference itself)
     continuity: dict[int, int] = field(default_factory=dict)
+    ratings: dict[int, int] = field(default_factory=dict)  # attempt id -> 1..5 stars
 
     @property
     def selected(self) -> AttemptView | None:
@@ -118,6 +120,7 @@ def _panels(session, condition) -> list[AssetPanel]:
             if v.instance_id in refs and refs[v.instance_id].effective_image_id is not None
         },
     )
+    stars = ratings_for(session, [a.id for views in by_instance.values() for a in views])
     history = recent_events(session, ids, HISTORY)
     pending = dict(
         session.execute(
@@ -149,6 +152,7 @@ def _panels(session, condition) -> list[AssetPanel]:
             failed_job_error=_failure_shown(failures.get(inst.id), by_instance[inst.id]),
             version=inst.version,
             continuity=_continuity(by_instance[inst.id], refs.get(inst.id), scores),
+            ratings={a.id: stars[a.id] for a in by_instance[inst.id] if a.id in stars},
         )
         for inst, asset, key, thumb in rows
     ]
