@@ -82,7 +82,9 @@ def pairs_needed(session: Session, instance_ids: Iterable[int]) -> set[tuple[int
     return wanted - stored
 
 
-def _fingerprints(desk: Desk, image_ids: set[int]) -> dict[int, Fingerprint]:
+def fingerprints(desk: Desk, image_ids: set[int]) -> dict[int, Fingerprint]:
+    """Image id -> fingerprint of its 160 px rendition (else thumbnail, else the image);
+    images whose objects cannot be read are left out."""
     with desk.read() as session:
         rows = session.execute(
             select(Image.id, Image.storage_key, Image.thumb_key).where(Image.id.in_(image_ids))
@@ -107,7 +109,7 @@ def score_pairs(desk: Desk, pairs: set[tuple[int, int]]) -> ContinuityReport:
     report = ContinuityReport()
     if not pairs:
         return report
-    prints = _fingerprints(desk, {i for pair in pairs for i in pair})
+    prints = fingerprints(desk, {i for pair in pairs for i in pair})
     rows = []
     for image_id, reference_id in sorted(pairs):
         if image_id not in prints or reference_id not in prints:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from stage8.db.finders import get_instance
 from stage8.db.models import Attempt, Image, Scene, SceneAssetInstance
-from stage8.decisions import continuity, ledger
+from stage8.decisions import continuity, duplicates, ledger
 from stage8.decisions.versions import check_version
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
@@ -176,6 +176,7 @@ def upload_images(
                     desk, session, instance_id, accepted, staged, chosen, actor, expected_version
                 )
         _score_continuity(desk, instance_id)
+        _flag_look_alikes(desk, instance_id, outcome.results)
     results.update(outcome.results)
     ordered = [results[i] for i in range(len(files))]
     message = _summary(ordered, outcome, select)
@@ -191,6 +192,22 @@ def _score_continuity(desk: Desk, instance_id: int) -> None:
         continuity.update_instances(desk, [instance_id])
     except Exception:
         log.exception("continuity of instance %s left to the worker", instance_id)
+
+
+def _flag_look_alikes(desk: Desk, instance_id: int, results: dict[int, FileResult]) -> None:
+    """Say "looks the same as #n" in the result of each new file that nearly duplicates an
+    older attempt (stage8.decisions.duplicates); best effort, like continuity."""
+    stored = {r.attempt.id: i for i, r in results.items() if r.outcome == "stored" and r.attempt}
+    try:
+        same = duplicates.flag_near_duplicates(desk, instance_id, stored)
+    except Exception:  # a flag is a hint: never fail an upload for it
+        log.exception("near-duplicate check of instance %s failed", instance_id)
+        return
+    for attempt_id, number in same.items():
+        r = results[stored[attempt_id]]
+        results[stored[attempt_id]] = replace(
+            r, message=f"{r.message} It looks the same as attempt #{number}."
+        )
 
 
 def _live_project_id(session: Session, instance: SceneAssetInstance) -> int:
