@@ -9,6 +9,8 @@ Rules owned here:
   the decision log: a changed instance and every later instance of its asset), by
   `python -m stage8 continuity --backfill` (`backfill`), and right after an upload for its
   instance; a page only reads them (`scores_for`);
+- the selected image is also scored against the asset's master image (continuity along the
+  chain of scenes, in Analytics);
 - fingerprints come from the stored 160 px rendition (the thumbnail, else the image itself);
 - an attempt is flagged "drift" when its score is below `STAGE8_DRIFT_BELOW`.
 """
@@ -32,6 +34,7 @@ from stage8.db.models import (
     ContinuityScore,
     DecisionEvent,
     Image,
+    ProjectAsset,
     Scene,
     SceneAssetInstance,
 )
@@ -67,6 +70,16 @@ def pairs_needed(session: Session, instance_ids: Iterable[int]) -> set[tuple[int
             )
         )
         if instance_id in refs and refs[instance_id].effective_image_id is not None
+    }
+    # The selected image against the asset's master too: Analytics follows it along the scenes.
+    wanted |= {
+        (image_id, master_id)
+        for image_id, master_id in session.execute(
+            select(Attempt.image_id, ProjectAsset.image_id)
+            .join(SceneAssetInstance, SceneAssetInstance.selected_attempt_id == Attempt.id)
+            .join(ProjectAsset, ProjectAsset.id == SceneAssetInstance.asset_id)
+            .where(SceneAssetInstance.id.in_(ids), ProjectAsset.image_id.is_not(None))
+        )
     }
     wanted = {(a, r) for a, r in wanted if a != r}  # an as-is copy is its reference: no score
     if not wanted:
