@@ -272,3 +272,9 @@ def row_open(instance_id: int) -> str:
 def row_needs(instance_id: int) -> str:
     """A marker element present in a row only while it needs attention (n skips to it)."""
     return f"row_{instance_id}_needs"
+
+
+# --- keyboard layer (stage8/ui/keyboard.py) -------------------------------------------------------
+# The hidden container that carries the keyboard script; the script acts only while it is in the
+# page, so the keys stop when the reviewer leaves the scene page (Streamlit pages share a document).
+KEYBOARD_LAYER = "keyboard_layer"
