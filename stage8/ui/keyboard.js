@@ -19,6 +19,9 @@ window.stage8InstallKeys = function (config) {
   let focusedId = null; // the focused row's instance id (a string)
   let placedFor = null; // the page address (scene) the focus was last placed for
   let scheduled = false;
+  let waitingFor = null; // the page address whose remembered row has not been drawn yet
+  let waitSince = 0;
+  const WAIT_FOR_REMEMBERED_MS = 1500;
 
   function keyOf(template, id) {
     return template.replace("{id}", id);
@@ -116,10 +119,21 @@ window.stage8InstallKeys = function (config) {
     if (all.length === 0) return;
     const here = memoryKey();
     if (placedFor !== here) {
-      placedFor = here;
       const wanted = remembered();
-      const id = wanted !== null && rowEl(wanted) ? wanted : rowIdOf(all[0]);
-      focusRow(id, true);
+      if (wanted !== null && !rowEl(wanted)) {
+        // Streamlit draws a long page in several frames: give the remembered row a moment to
+        // appear before settling for the first one (it may also have left the scene).
+        if (waitingFor !== here) {
+          waitingFor = here;
+          waitSince = Date.now();
+        }
+        if (Date.now() - waitSince < WAIT_FOR_REMEMBERED_MS) {
+          window.setTimeout(schedule, 100);
+          return;
+        }
+      }
+      placedFor = here;
+      focusRow(wanted !== null && rowEl(wanted) ? wanted : rowIdOf(all[0]), true);
       return;
     }
     if (focusedId === null || !rowEl(focusedId)) focusedId = rowIdOf(all[0]);
@@ -234,6 +248,7 @@ window.stage8InstallKeys = function (config) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const target = e.target;
     if (typing(target)) return;
+    if (focusedId === null) settle(); // a key pressed before the first frame placed the focus
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
     let handled = true;
     if (key === "?") toggleHelp();
@@ -278,7 +293,7 @@ window.stage8InstallKeys = function (config) {
     const button = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
     if (!bar || !button) return;
     window.sessionStorage.setItem("stage8.keys.sidebar", "collapsed");
-    if (bar.getAttribute("aria-expanded") !== "false") button.click();
+    if (bar.getAttribute("data-collapsed") !== "true") button.click();
   }
 
   // A "?" button of the page's own (key cfg.helpButton) opens the same cheat sheet.

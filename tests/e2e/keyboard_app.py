@@ -63,6 +63,7 @@ def row(iid: int) -> None:
 
 
 st.title("Keyboard fixture")
+st.sidebar.caption("The sidebar (collapsed once per browser session at 900 px or narrower)")
 keyboard.install()
 st.text_input("Note", key="keyboard_app_note")
 for iid in ROWS:
