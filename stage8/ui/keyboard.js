@@ -36,8 +36,10 @@ window.stage8InstallKeys = function (config) {
     rowClass = new RegExp("^st-key-" + quote(head) + "(\\d+)" + quote(tail) + "$");
     schedule();
   }
+  // The layer acts while its container is on the page and no dialog of the page (e.g. compare)
+  // is open: keys and focus then belong to the dialog.
   function active() {
-    return byKey(cfg.layer) !== null;
+    return byKey(cfg.layer) !== null && doc.querySelector('[data-testid="stDialog"]') === null;
   }
 
   // --- rows and focus --------------------------------------------------------------------------

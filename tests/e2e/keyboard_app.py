@@ -68,7 +68,17 @@ keyboard.install()
 st.text_input("Note", key="keyboard_app_note")
 for iid in ROWS:
     row(iid)
+
+
+@st.dialog("A dialog")
+def dialog() -> None:
+    st.write("Keys belong to the dialog while it is open.")
+    st.text_input("In the dialog", key="keyboard_app_dialog_note")
+
+
 top = st.columns(3)
+if top[2].button("Open a dialog", key="keyboard_app_dialog"):
+    dialog()
 top[0].button("Undo", key=keys.SCENE_UNDO, on_click=note, args=("scene: undo",))
 top[1].button("Next needing you", key=keys.NEXT_ATTENTION, on_click=note, args=("scene: next",))
 st.text("log: " + " | ".join(st.session_state[LOG]))

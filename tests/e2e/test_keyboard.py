@@ -159,6 +159,24 @@ def test_keys_with_ctrl_or_alt_are_left_alone(page, keyboard_app):
     expect(_last(page, 1)).to_have_text("last: nothing")
 
 
+def test_keys_wait_while_a_dialog_is_open(page, keyboard_app):
+    _open(page, keyboard_app)
+    page.get_by_role("button", name="Open a dialog").click()
+    dialog = page.get_by_test_id("stDialog")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Tab")  # into the dialog, away from the row
+    for key in ("j", "s", "u", "?"):
+        page.keyboard.press(key)
+    wait_for_app(page)
+    expect(dialog).to_be_visible()
+    expect(page.get_by_role("dialog", name="Keyboard")).to_have_count(0)
+    expect(page.get_by_text("log: ", exact=True)).to_be_attached()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    _press(page, "j")
+    _expect_focus(page, 2)
+
+
 def test_question_mark_shows_the_cheat_sheet_and_escape_closes_it(page, keyboard_app):
     _open(page, keyboard_app)
     sheet = page.get_by_role("dialog", name="Keyboard")
