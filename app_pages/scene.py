@@ -4,7 +4,7 @@ import streamlit as st
 
 from stage8.errors import Stage8Error
 from stage8.reads.board import scene_board
-from stage8.ui import messages
+from stage8.ui import keyboard, messages
 from stage8.ui.scene_panels import render_scene
 from stage8.ui.session import get_desk
 
@@ -28,4 +28,5 @@ except Stage8Error as exc:
 # Say the scene shown in the address (the browser keeps it only when it differs), so a reload, a
 # bookmark or a copied link after "Scene 5 ▶" opens scene 5, not the scene the page came from.
 st.query_params["scene"] = str(board.scene_number)
+keyboard.install()
 render_scene(desk, board)

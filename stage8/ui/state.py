@@ -277,3 +277,8 @@ def row_needs(instance_id: int) -> str:
 # --- compare dialog (key c) ----------------------------------------------------------------------
 COMPARE_IMAGES = "compare_images"  # the three images side by side
 COMPARE_PAIR = "compare_pair"  # which two the slider shows
+
+# --- keyboard layer (stage8/ui/keyboard.py) -------------------------------------------------------
+# The hidden container that carries the keyboard script; the script acts only while it is in the
+# page, so the keys stop when the reviewer leaves the scene page (Streamlit pages share a document).
+KEYBOARD_LAYER = "keyboard_layer"

@@ -155,26 +155,42 @@ def streamlit_app(
 ) -> Iterator[str]:
     """Run `streamlit run app.py` from the repository root and yield its base URL."""
     run_dir = tmp_path_factory.mktemp("streamlit-run")
+    env = {"STAGE8_HOME": str(streamlit_home), **streamlit_env}
+    with serve_script("app.py", run_dir, env, streamlit_secrets) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def keyboard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The keyboard layer's fixture page (`tests/e2e/keyboard_app.py`): three fake sheet rows."""
+    run_dir = tmp_path_factory.mktemp("keyboard-run")
+    # Streamlit puts only the script's folder on sys.path; the page imports stage8.ui.keyboard.
+    env = {"STAGE8_HOME": str(run_dir / "home"), "PYTHONPATH": str(REPO_ROOT)}
+    with serve_script("tests/e2e/keyboard_app.py", run_dir, env, "") as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def serve_script(script: str, run_dir: Path, extra_env: dict[str, str], secrets: str):
+    """`streamlit run <script>` (a path from the repository root) on a free port: its base URL.
+
+    The developer's STAGE8_/SUPABASE_/... variables are scrubbed and `extra_env` applied; the
+    server's log is in `run_dir`, and its tail is shown if it does not come up.
+    """
     secrets_file = run_dir / "secrets.toml"
-    secrets_file.write_text(streamlit_secrets)
+    secrets_file.write_text(secrets)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    env.update(
-        {
-            "STAGE8_HOME": str(streamlit_home),
-            "STAGE8_SECRETS_FILE": str(secrets_file),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(streamlit_env)
+    env.update({"STAGE8_SECRETS_FILE": str(secrets_file), "PYTHONUNBUFFERED": "1"})
+    env.update(extra_env)
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.headless",
         "true",
         "--server.port",
