@@ -257,3 +257,20 @@ def attention_stamp(desk: Desk) -> tuple:
                 )
             ).one()
         )
+
+
+def queue_scopes(desk: Desk) -> dict[str, list[int]]:
+    """Every project's name (oldest project first) with its live scene numbers in order: what
+    the queue's project and scene-range filters offer (one query)."""
+    scopes: dict[str, list[int]] = {}
+    with desk.read() as session:
+        rows = session.execute(
+            select(Project.name, Scene.scene_number)
+            .outerjoin(Scene, (Scene.project_id == Project.id) & Scene.deleted_at.is_(None))
+            .order_by(Project.id, Scene.scene_number)
+        )
+        for name, number in rows:
+            numbers = scopes.setdefault(name, [])
+            if number is not None:
+                numbers.append(number)
+    return scopes
