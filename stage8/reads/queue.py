@@ -5,8 +5,8 @@ Reasons (an instance can have several):
 - `stale_reference`: the reviewer's chosen reference is out of date (`ReferenceState.stale`);
 - `new_attempts`: a live attempt that a generation added without selecting it, because a reviewer
   had chosen since the job was queued (`extra["new_unreviewed"]`, set in generation/run.py), and
-  that no reviewer decision on the instance (select, pin, trash, as-is, upload, reference,
-  revert, restore) has followed since it arrived;
+  that no reviewer decision on the instance (select, pin, trash, as-is on or off, upload,
+  reference, revert, restore) has followed since it arrived;
 - `failed_generation`: the instance's newest finished job failed after its newest attempt (the
   same rule as the scene board, `reads/board.py`).
 
@@ -52,6 +52,7 @@ REVIEW_KINDS = (
     "trash",
     "restore",
     "use_master",
+    "use_master_off",
     "revert",
     "upload",
     "reference",
