@@ -30,4 +30,5 @@ def test_same_queries_for_5_and_50_assets(app, ui_desk):
         at.run()  # warm up: caches, demo seeding, first-run work
         counts[name] = _queries_for_page_run(at, ui_desk.engine)
     assert counts["Small"] == counts["Large"], counts
-    assert counts["Small"] <= 12, counts
+    # 13: the scene board's reads plus one for the sidebar's review-queue stamp (every page).
+    assert counts["Small"] <= 13, counts
