@@ -68,15 +68,15 @@ def filters(project: str, scene_numbers: list[int]) -> dict:
         )
     asset_type = type_col.selectbox(
         "Asset type",
-        [None, *TYPE_LABELS],
-        format_func=lambda t: "Every type" if t is None else TYPE_LABELS[t],
+        ["", *TYPE_LABELS],
+        format_func=lambda t: TYPE_LABELS.get(t, "Every type"),
         key=keys.QUEUE_TYPE,
     )
     return {
         "reasons": reasons or None,
         "scene_from": scene_from,
         "scene_to": scene_to,
-        "asset_type": asset_type,
+        "asset_type": asset_type or None,
     }
 
 
