@@ -50,7 +50,7 @@ def scene_link_params(item: QueueItem) -> dict[str, str]:
 # --- filters --------------------------------------------------------------------------------------
 def filters(project: str, scene_numbers: list[int]) -> dict:
     """The reason, scene-range and asset-type filters; returns review_queue's keywords."""
-    reason_col, scene_col, type_col = st.columns([3, 3, 2])
+    reason_col, scene_col, type_col = st.columns(3)
     reasons = reason_col.multiselect(
         "Reasons",
         REASONS,
