@@ -23,6 +23,9 @@ pages = [
         default=True,
     ),
     st.Page("app_pages/scene.py", title="Scene", icon=":material/movie:", url_path="scene"),
+    st.Page(
+        "app_pages/queue.py", title="Review queue", icon=":material/checklist:", url_path="queue"
+    ),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),
     st.Page(
         "app_pages/analytics.py",

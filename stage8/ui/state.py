@@ -282,3 +282,29 @@ COMPARE_PAIR = "compare_pair"  # which two the slider shows
 # The hidden container that carries the keyboard script; the script acts only while it is in the
 # page, so the keys stop when the reviewer leaves the scene page (Streamlit pages share a document).
 KEYBOARD_LAYER = "keyboard_layer"
+
+# --- review queue page (issue 13 item 4) ---------------------------------------------------------
+QUEUE_PROJECT = "queue_project"  # which project, when there are several
+QUEUE_REASONS = "queue_reasons"  # reason multiselect (empty: every reason)
+QUEUE_TYPE = "queue_type"  # asset type select
+QUEUE_NEXT = "queue_next"  # "Start" / "Next" (key n): the next item that needs attention
+QUEUE_STOP = "queue_stop"  # leave review mode
+QUEUE_CURRENT = "queue_current"  # the QueueItem under review, QUEUE_END at the end, else absent
+QUEUE_END = "end"
+QUEUE_ITEMS = "queue_items"  # the list the last run showed (what Next walks)
+QUEUE_ITEM_BOX = "queue_item_box"  # the item under review, with its full panel
+QUEUE_DONE = "queue_done"  # "Nothing needs you"
+QUEUE_LIST = "queue_list"  # the list of items
+QUEUE_SHOWN = "queue_shown"  # how many list rows are shown
+QUEUE_MORE = "queue_more"
+QUEUE_SIDEBAR = "queue_sidebar"  # the sidebar's "Review queue (N)" link
+QUEUE_SIDEBAR_COUNT = "queue_sidebar_count"  # (stamp, count) kept between runs
+
+
+def queue_scenes(project: str) -> str:
+    """The (from, to) scene-number slider of one project (its scenes are its options)."""
+    return f"queue_scenes_{project}"
+
+
+def queue_row(instance_id: int) -> str:
+    return f"queue_row_{instance_id}"

@@ -145,4 +145,4 @@ def test_a_huge_scene_number_does_not_exist(app, number):
     assert not at.exception
     [error] = at.error
     assert f"has no scene {number}:" in shown(error.value) and "SQL" not in error.value
-    assert [p.proto.label for p in at.get("page_link")][-1] == "Back to the overview"
+    assert [p.proto.label for p in at.main.get("page_link")][-1] == "Back to the overview"

@@ -87,7 +87,7 @@ def test_several_projects_and_no_project_in_the_link(app, world):
     at = app(scene=1).run()
     text = assert_inert(at)
     assert "This desk has several projects. Choose the one whose scene 1 you mean:" in text
-    labels = [shown(link.proto.label) for link in at.get("page_link")]
+    labels = [shown(link.proto.label) for link in at.main.get("page_link")]
     assert labels == [
         f"{DEMO_PROJECT}: scene 1",
         f"{hostile.PROJECT}: scene 1",

@@ -30,6 +30,6 @@ def test_same_queries_for_5_and_50_assets(app, ui_desk):
         at.run()  # warm up: caches, demo seeding, first-run work
         counts[name] = _queries_for_page_run(at, ui_desk.engine)
     assert counts["Small"] == counts["Large"], counts
-    # scene, project, panels (instances, attempts, chains: 4, continuity, ratings, history, jobs,
-    # failures), neighbours, sidebar: a fixed budget whatever the size.
-    assert counts["Small"] <= 13, counts
+    # The scene board's reads (instances, attempts, chains, continuity, ratings, history, jobs,
+    # failures, neighbours) plus the sidebar's review-queue stamp: fixed whatever the size.
+    assert counts["Small"] <= 14, counts
