@@ -5,6 +5,7 @@ import streamlit as st
 
 from stage8.errors import Stage8Error
 from stage8.reads.queue import REASON_LABELS, count_reasons, queue_scopes, review_queue
+from stage8.ui import keyboard
 from stage8.ui import state as keys
 from stage8.ui.messages import NO_PROJECT
 from stage8.ui.queue_widgets import filters, queue_list, review_mode
@@ -42,6 +43,7 @@ st.caption(
     + (": " + " · ".join(figures) if figures else "")
 )
 st.subheader("Review mode")
+keyboard.install()  # n presses Start / Next here as on the scene sheet
 review_mode(desk, items)
 if items:
     st.subheader("Everything that needs attention")

@@ -287,7 +287,9 @@ KEYBOARD_LAYER = "keyboard_layer"
 QUEUE_PROJECT = "queue_project"  # which project, when there are several
 QUEUE_REASONS = "queue_reasons"  # reason multiselect (empty: every reason)
 QUEUE_TYPE = "queue_type"  # asset type select
-QUEUE_NEXT = "queue_next"  # "Start" / "Next" (key n): the next item that needs attention
+# "Start" / "Next" (key n): the same key as the sheet's "next that needs attention", so the
+# keyboard layer's n presses it on the queue page too.
+QUEUE_NEXT = NEXT_ATTENTION
 QUEUE_STOP = "queue_stop"  # leave review mode
 QUEUE_CURRENT = "queue_current"  # the QueueItem under review, QUEUE_END at the end, else absent
 QUEUE_END = "end"

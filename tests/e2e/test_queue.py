@@ -4,7 +4,7 @@ undecided instance of the demo project in queue order and end with "Nothing need
 from playwright.sync_api import expect
 
 from stage8.ui import state as keys
-from tests.e2e.steps import button, by_key, click_and_wait, goto_app, shown, wait_for_app
+from tests.e2e.steps import button, by_key, goto_app, shown, wait_for_app
 
 # The demo's undecided instances in queue order: scene, then characters, locations, props.
 DEMO_UNDECIDED = [
@@ -22,7 +22,10 @@ def test_review_mode_walks_every_undecided_instance_in_order(page, streamlit_app
     expect(sidebar.get_by_text("Review queue (4)")).to_be_visible(timeout=30_000)
     rows = by_key(page, keys.QUEUE_LIST).get_by_role("link", name="Open")
     expect(rows).to_have_count(4)
-    click_and_wait(page, "Start")
+    # n (the keyboard layer) presses Start here, as it moves to the next item on the sheet.
+    expect(button(page, "Start")).to_be_enabled()
+    page.locator("body").press("n")
+    wait_for_app(page)
     seen = []
     for position, (scene, asset) in enumerate(DEMO_UNDECIDED, start=1):
         item = by_key(page, keys.QUEUE_ITEM_BOX)
