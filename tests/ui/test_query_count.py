@@ -30,4 +30,4 @@ def test_same_queries_for_5_and_50_assets(app, ui_desk):
         at.run()  # warm up: caches, demo seeding, first-run work
         counts[name] = _queries_for_page_run(at, ui_desk.engine)
     assert counts["Small"] == counts["Large"], counts
-    assert counts["Small"] <= 12, counts
+    assert counts["Small"] <= 13, counts  # 12 for the board, 1 for the live poll's versions
