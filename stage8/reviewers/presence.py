@@ -63,7 +63,9 @@ def heartbeat(
             delete(Presence).where(
                 or_(
                     Presence.seen_at < now - EXPIRY,
-                    and_(Presence.session_id == values["session_id"], Presence.scene_id != scene_id),
+                    and_(
+                        Presence.session_id == values["session_id"], Presence.scene_id != scene_id
+                    ),
                 )
             )
         )

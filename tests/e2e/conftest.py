@@ -146,29 +146,27 @@ def streamlit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("stage8-home")
 
 
-@pytest.fixture(scope="module")
-def streamlit_app(
-    tmp_path_factory: pytest.TempPathFactory,
-    streamlit_home: Path,
-    streamlit_env: dict[str, str],
-    streamlit_secrets: str,
+@contextlib.contextmanager
+def app_server(
+    run_dir: Path, home: Path, extra_env: dict[str, str], secrets: str = ""
 ) -> Iterator[str]:
-    """Run `streamlit run app.py` from the repository root and yield its base URL."""
-    run_dir = tmp_path_factory.mktemp("streamlit-run")
+    """Run `streamlit run app.py` from the repository root with STAGE8_HOME=`home` and
+    `extra_env`; yield its base URL once it answers, stop it (and its children) afterwards.
+    Logs and the secrets file go to `run_dir`. Several may run at once (one port each)."""
     secrets_file = run_dir / "secrets.toml"
-    secrets_file.write_text(streamlit_secrets)
+    secrets_file.write_text(secrets)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     env.update(
         {
-            "STAGE8_HOME": str(streamlit_home),
+            "STAGE8_HOME": str(home),
             "STAGE8_SECRETS_FILE": str(secrets_file),
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.update(streamlit_env)
+    env.update(extra_env)
     cmd = [
         sys.executable,
         "-m",
@@ -221,6 +219,19 @@ def streamlit_app(
         yield base_url
     finally:
         _stop_process_group(proc)
+
+
+@pytest.fixture(scope="module")
+def streamlit_app(
+    tmp_path_factory: pytest.TempPathFactory,
+    streamlit_home: Path,
+    streamlit_env: dict[str, str],
+    streamlit_secrets: str,
+) -> Iterator[str]:
+    """Run `streamlit run app.py` from the repository root and yield its base URL."""
+    run_dir = tmp_path_factory.mktemp("streamlit-run")
+    with app_server(run_dir, streamlit_home, streamlit_env, streamlit_secrets) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
