@@ -81,17 +81,23 @@ def live_updates(desk: Desk, board: SceneBoard) -> None:
 def _poll(desk: Desk, scene_id: int, shown_ids: tuple[int, ...]) -> None:
     with st.container(key=keys.LIVE_BOX):
         _presence(desk, scene_id)
+    state = st.session_state
     versions = instance_versions(desk, scene_id)
+    seen = (scene_id, frozenset(versions.items()))
+    if state.get(keys.LIVE_SEEN) == seen:
+        return  # the page was already rerun for this state of the database: never loop
     if set(versions) != set(shown_ids):  # an asset was added to or removed from the scene
-        st.session_state.pop(keys.LIVE_BOARD, None)
+        state[keys.LIVE_SEEN] = seen
+        state.pop(keys.LIVE_BOARD, None)
         st.rerun(scope="app")
     changed = set()
     for instance_id, version in versions.items():
-        shown = st.session_state.get(keys.panel_data(instance_id))
+        shown = state.get(keys.panel_data(instance_id))
         if shown is None or shown.version != version:
             changed.add(instance_id)
     if changed:
-        st.session_state[keys.LIVE_CHANGED] = (scene_id, changed)
+        state[keys.LIVE_SEEN] = seen
+        state[keys.LIVE_CHANGED] = (scene_id, changed)
         st.rerun(scope="app")
 
 

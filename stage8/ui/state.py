@@ -277,6 +277,7 @@ def row_needs(instance_id: int) -> str:
 # --- scene page: no silent overwrite, live rows, presence (stage8/ui/conflicts.py, live.py) ------
 LIVE_SESSION = "live_session"  # this browser session's id in the presence table
 LIVE_CHANGED = "live_changed"  # (scene id, instance ids) the live poll found changed elsewhere
+LIVE_SEEN = "live_seen"  # (scene id, versions) the poll last reran the page for
 LIVE_BOARD = "live_board"  # the scene board last shown, whose unchanged rows the poll reuses
 LIVE_PRESENCE = "live_presence"  # (scene id, monotonic time of the last heartbeat, names)
 LIVE_BOX = "live_box"  # the "Also here" line's container
