@@ -3,8 +3,8 @@
 import streamlit as st
 
 from stage8.errors import Stage8Error
-from stage8.reads.board import scene_board
 from stage8.ui import keyboard, messages
+from stage8.ui.live import scene_board
 from stage8.ui.scene_panels import render_scene
 from stage8.ui.session import get_desk
 

@@ -52,8 +52,10 @@ class StaleVersion(DecisionConflict):
         expected_version: int,
         current_version: int,
         latest_event: EventView | None,
+        summary: str | None = None,
     ) -> None:
         super().__init__(message)
+        self.summary = summary  # "Ana selected #7 at 14:02" (None when no event says who)
         self.instance_id = instance_id
         self.expected_version = expected_version
         self.current_version = current_version
@@ -72,12 +74,16 @@ def check_version(session: Session, instance_id: int, expected_version: int | No
     if current == expected_version:
         return
     event = _deciding_event(session, instance_id, current)
+    summary = _summary(session, event)
     raise StaleVersion(
-        _message(session, event),
+        f"{summary}; reload to see it, then decide again."
+        if summary
+        else "This asset was changed since you loaded it; reload to see it, then decide again.",
         instance_id=instance_id,
         expected_version=expected_version,
         current_version=current,
         latest_event=event,
+        summary=summary,
     )
 
 
@@ -98,13 +104,14 @@ def _deciding_event(session: Session, instance_id: int, version: int) -> EventVi
     return chosen or (same[0] if same else recent[0] if recent else None)
 
 
-def _message(session: Session, event: EventView | None) -> str:
+def _summary(session: Session, event: EventView | None) -> str | None:
+    """Who changed what, when: "Ana selected #7 at 14:02 UTC"."""
     if event is None:
-        return "This asset was changed since you loaded it; reload to see it, then decide again."
+        return None
     did = _DID.get(event.kind, f"made a {event.kind} decision").format(
         n=_attempt_label(session, event)
     )
-    return f"{event.actor} {did} at {_when(event.created_at)}; reload to see it, then decide again."
+    return f"{event.actor} {did} at {_when(event.created_at)}"
 
 
 def _attempt_label(session: Session, event: EventView) -> str:

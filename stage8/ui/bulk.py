@@ -119,10 +119,20 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
 
 def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str], sid: int) -> None:
     def run() -> None:
-        results = use_master_bulk(desk, ids, actor=current_actor())
+        # Each asset is decided against the version its panel shows; one changed by someone
+        # else since is skipped and reported, never overwritten.
+        shown = {i: st.session_state.get(keys.panel_data(i)) for i in ids}
+        versions = {i: p.version for i, p in shown.items() if p is not None}
+        results = use_master_bulk(desk, ids, actor=current_actor(), versions=versions)
         labels = {"applied": "applied", "already": "already as-is", "skipped": "skipped"}
         st.session_state[keys.bulk(keys.BULK_REPORT, sid)] = [
-            {"asset": n, "result": labels.get(r.outcome, r.outcome), "detail": r.message}
+            {
+                "asset": n,
+                "result": "skipped: changed by someone else"
+                if r.stale
+                else labels.get(r.outcome, r.outcome),
+                "detail": r.message,
+            }
             for n, r in zip(names, results, strict=True)
         ]
         for i in ids:

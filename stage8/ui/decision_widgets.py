@@ -61,7 +61,12 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
             "Back to the default",
             key=keys.reference_default_button(iid),
             on_click=act,
-            args=(iid, lambda: use_reference(desk, iid, "default", actor=actor)),
+            args=(
+                iid,
+                lambda v: use_reference(desk, iid, "default", actor=actor, expected_version=v),
+                None,
+                "return to the default reference",
+            ),
         )
     choice = "master" if entry.source == "master" else entry.scene_number
     st.button(
@@ -69,7 +74,12 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         key=keys.use_reference_button(iid),
         disabled=(i == ref.effective_index and not ref.stale),
         on_click=act,
-        args=(iid, lambda: use_reference(desk, iid, choice, actor=actor)),
+        args=(
+            iid,
+            lambda v: use_reference(desk, iid, choice, actor=actor, expected_version=v),
+            None,
+            f"choice of reference {entry.label}",
+        ),
     )
 
 
@@ -80,7 +90,12 @@ def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
 
     def toggle() -> None:
         on = bool(st.session_state[key])
-        act(iid, lambda: set_use_master_as_is(desk, iid, on, actor=actor))
+        act(
+            iid,
+            lambda v: set_use_master_as_is(desk, iid, on, actor=actor, expected_version=v),
+            None,
+            "use of the master as-is" if on else "turning off use master as-is",
+        )
 
     st.checkbox(
         "Use master as-is",
@@ -98,7 +113,8 @@ def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None
         disabled=panel.use_master_as_is,
         help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
         on_click=act,
-        args=(iid, lambda: _queued(queue_generation(desk, iid, actor=actor))),
+        # Queueing is not a decision (the finished job is, and it bumps the version itself).
+        args=(iid, lambda _version: _queued(queue_generation(desk, iid, actor=actor))),
     )
     if panel.use_master_as_is:
         st.caption("Generation is off while this asset uses its reference as-is.")

@@ -14,10 +14,12 @@ from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, SceneBoard, load_panel
+from stage8.ui import conflicts
 from stage8.ui import state as keys
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
+from stage8.ui.live import live_updates
 from stage8.ui.session import current_actor
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
@@ -41,6 +43,9 @@ def render_scene(desk: Desk, board: SceneBoard) -> None:
             label=f"Scene {board.next_number} ▶",
             query_params=_params(board, board.next_number),
         )
+    for panel in board.panels:  # what the panels show: the live poll compares it with the database
+        st.session_state[keys.panel_data(panel.instance_id)] = panel
+    live_updates(desk, board)
     if not board.panels:
         st.info("No assets appear in this scene yet.")
         return
@@ -51,7 +56,6 @@ def render_scene(desk: Desk, board: SceneBoard) -> None:
             continue
         st.header(TYPE_TITLES[asset_type])
         for panel in panels:
-            st.session_state[keys.panel_data(panel.instance_id)] = panel
             asset_panel(desk, panel.instance_id)
 
 
@@ -63,13 +67,23 @@ def _flash(instance_id: int, kind: str, message: str) -> None:
     st.session_state[keys.panel_flash(instance_id)] = (kind, message)
 
 
-def _act(instance_id: int, fn: Callable[[], object], ok: str | None = None) -> None:
-    """Run a decision from a button callback; keep its outcome for the panel to show."""
+def _act(
+    instance_id: int,
+    fn: Callable[[int | None], object],
+    ok: str | None = None,
+    intent: str = "change",
+) -> None:
+    """Run a decision from a button callback against the version the panel showed (`fn` gets
+    it as its expected version); keep its outcome, or the conflict, for the panel to show."""
     st.session_state[keys.panel_dirty(instance_id)] = True
+    shown = st.session_state.get(keys.panel_data(instance_id))
+    version = shown.version if shown is not None else None
     try:
-        result = fn()
+        result = conflicts.decide(instance_id, version, fn, intent=intent, ok=ok)
     except Stage8Error as exc:
         _flash(instance_id, "error", str(exc))
+        return
+    if result is None:  # someone else changed the asset: the conflict notice says who
         return
     message = getattr(result, "message", None) or ok
     if message:
@@ -93,6 +107,7 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
         st.session_state[keys.panel_data(instance_id)] = panel
     with st.container(border=True, key=keys.asset_box(instance_id)):
         _header(panel)
+        conflicts.conflict_notice(instance_id)
         attempts_col, side_col = st.columns([3, 2])
         with attempts_col, st.container(key=keys.attempts_box(instance_id)):
             _attempts(desk, panel)
@@ -100,7 +115,9 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
             actor = current_actor()
             as_is_checkbox(desk, panel, actor, _act)
             generate_button(desk, panel, actor, _act)
-            upload_widget(desk, instance_id, actor, lambda: _uploaded(instance_id))
+            upload_widget(
+                desk, instance_id, actor, lambda: _uploaded(instance_id), version=panel.version
+            )
             with st.container(key=keys.reference_box(instance_id)):
                 reference_carousel(desk, panel, actor, _act)
             with st.expander("Decision history"):
@@ -189,7 +206,12 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
         type="primary",
         disabled=shown.selected,
         on_click=_act,
-        args=(iid, lambda: ledger.select_attempt(desk, shown.id, actor=actor)),
+        args=(
+            iid,
+            lambda v: ledger.select_attempt(desk, shown.id, actor=actor, expected_version=v),
+            None,
+            f"selection of attempt #{shown.attempt_number}",
+        ),
     )
     b2.button(
         "Unpin" if shown.pinned else "Pin",
@@ -197,8 +219,11 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
         on_click=_act,
         args=(
             iid,
-            lambda: ledger.set_pinned(desk, shown.id, not shown.pinned, actor=actor),
+            lambda v: ledger.set_pinned(
+                desk, shown.id, not shown.pinned, actor=actor, expected_version=v
+            ),
             "Unpinned." if shown.pinned else "Pinned: cleanup will keep it.",
+            f"{'unpin' if shown.pinned else 'pin'} of attempt #{shown.attempt_number}",
         ),
     )
     b3.button(
@@ -209,8 +234,9 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
         on_click=_act,
         args=(
             iid,
-            lambda: ledger.trash_attempt(desk, shown.id, actor=actor),
+            lambda v: ledger.trash_attempt(desk, shown.id, actor=actor, expected_version=v),
             f"Attempt #{shown.attempt_number} moved to the trash.",
+            f"move of attempt #{shown.attempt_number} to the trash",
         ),
     )
 
@@ -260,5 +286,10 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
                 key=keys.revert_button(panel.instance_id, e.id),
                 help=md("Select attempt #{n} again", n=numbers[target]),
                 on_click=_act,
-                args=(panel.instance_id, lambda e=e: history.revert_to(desk, e.id, actor=actor)),
+                args=(
+                    panel.instance_id,
+                    lambda v, e=e: history.revert_to(desk, e.id, actor=actor, expected_version=v),
+                    None,
+                    f"revert to attempt #{numbers[target]}",
+                ),
             )

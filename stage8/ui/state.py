@@ -310,3 +310,30 @@ def queue_scenes(project: str) -> str:
 
 def queue_row(instance_id: int) -> str:
     return f"queue_row_{instance_id}"
+
+
+# --- scene page: no silent overwrite, live rows, presence (stage8/ui/conflicts.py, live.py) ------
+LIVE_SESSION = "live_session"  # this browser session's id in the presence table
+LIVE_CHANGED = "live_changed"  # (scene id, instance ids) the live poll found changed elsewhere
+LIVE_SEEN = "live_seen"  # (scene id, versions) the poll last reran the page for
+LIVE_BOARD = "live_board"  # the scene board last shown, whose unchanged rows the poll reuses
+LIVE_PRESENCE = "live_presence"  # (scene id, monotonic time of the last heartbeat, names)
+LIVE_BOX = "live_box"  # the "Also here" line's container
+
+
+def conflict(instance_id: int) -> str:
+    """The decision of this session that another person's change made stale, kept for the
+    panel's conflict notice (stage8.ui.conflicts)."""
+    return f"conflict_{instance_id}"
+
+
+def conflict_box(instance_id: int) -> str:
+    return f"conflict_box_{instance_id}"
+
+
+def conflict_keep(instance_id: int) -> str:  # "Keep theirs"
+    return f"conflict_keep_{instance_id}"
+
+
+def conflict_replace(instance_id: int) -> str:  # "Replace with mine"
+    return f"conflict_replace_{instance_id}"

@@ -15,6 +15,7 @@ import streamlit as st
 from stage8.decisions.uploads import UploadReport, display_filename, upload_images
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.ui import conflicts
 from stage8.ui import state as keys
 from stage8.ui.text import inert
 
@@ -22,13 +23,22 @@ NO_SELECTION = "none"
 _STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}
 
 
-def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[[], None]) -> None:
+def upload_widget(
+    desk: Desk,
+    instance_id: int,
+    actor: str,
+    on_change: Callable[[], None],
+    *,
+    version: int | None = None,
+) -> None:
     """Render the uploader for one scene asset instance.
 
     Shows the outcome of the previous upload (file names escaped), then the uploader; with
     files chosen, a "Use which as the selected image" choice when there are several, and an
     "Upload N file(s)" button. `on_change` is called (inside the button callback) when an
-    upload stored or reused at least one file, so the caller can reload the panel.
+    upload stored or reused at least one file, so the caller can reload the panel. `version`:
+    the instance version shown; when someone changed the asset since, the upload waits for the
+    reviewer's choice (`stage8.ui.conflicts`).
     """
     _show_outcome(instance_id)
     key = keys.uploader(instance_id, st.session_state.get(keys.upload_round(instance_id), 0))
@@ -63,7 +73,7 @@ def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[
         key=keys.upload_button(key),
         type="primary",
         on_click=_upload,
-        args=(desk, instance_id, actor, on_change, key),
+        args=(desk, instance_id, actor, on_change, key, version),
     )
 
 
@@ -89,7 +99,12 @@ def _show_outcome(instance_id: int) -> None:
 
 
 def _upload(
-    desk: Desk, instance_id: int, actor: str, on_change: Callable[[], None], key: str
+    desk: Desk,
+    instance_id: int,
+    actor: str,
+    on_change: Callable[[], None],
+    key: str,
+    version: int | None = None,
 ) -> None:
     state = st.session_state
     files = [(f.name, f.getvalue()) for f in state.get(key) or []]
@@ -98,11 +113,21 @@ def _upload(
         chosen = state.get(keys.upload_choice(key), len(files) - 1)
         select = "none" if chosen == NO_SELECTION else int(chosen)
     try:
-        report = upload_images(desk, instance_id, files, actor=actor, select=select)
+        report = conflicts.decide(
+            instance_id,
+            version,
+            lambda v: upload_images(
+                desk, instance_id, files, actor=actor, select=select, expected_version=v
+            ),
+            intent=f"upload of {button_label(len(files)).removeprefix('Upload ')}",
+        )
     except Stage8Error as exc:
         state[keys.upload_outcome(instance_id)] = [("error", str(exc))]
         return
-    state[keys.upload_outcome(instance_id)] = outcome_lines(report)
     state[keys.upload_round(instance_id)] = state.get(keys.upload_round(instance_id), 0) + 1
+    if report is None:  # someone else changed the asset: the conflict notice offers the choice
+        on_change()
+        return
+    state[keys.upload_outcome(instance_id)] = outcome_lines(report)
     if report.stored or report.reused:
         on_change()

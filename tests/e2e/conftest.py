@@ -282,3 +282,13 @@ def page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> It
 def _wait_for_app_fixture():
     """The `wait_for_app(page, timeout=..., settle=...)` helper as a fixture."""
     return wait_for_app
+
+
+@contextlib.contextmanager
+def app_server(
+    run_dir: Path, home: Path, extra_env: dict[str, str], secrets: str = ""
+) -> Iterator[str]:
+    """`streamlit run app.py` with STAGE8_HOME=`home` and `extra_env`: its base URL. Several
+    may run at once (one port each), e.g. two app processes on one database."""
+    with serve_script("app.py", run_dir, {"STAGE8_HOME": str(home), **extra_env}, secrets) as url:
+        yield url

@@ -31,5 +31,6 @@ def test_same_queries_for_5_and_50_assets(app, ui_desk):
         counts[name] = _queries_for_page_run(at, ui_desk.engine)
     assert counts["Small"] == counts["Large"], counts
     # The scene board's reads (instances, attempts, chains, continuity, ratings, history, jobs,
-    # failures, neighbours) plus the sidebar's review-queue stamp: fixed whatever the size.
-    assert counts["Small"] <= 14, counts
+    # failures, neighbours), the sidebar's review-queue stamp and the live poll's versions:
+    # fixed whatever the size.
+    assert counts["Small"] <= 15, counts
