@@ -42,7 +42,7 @@ from stage8.images.validate import (
 _REDUCING_GAP = 3.0
 _JPEG_OPTIONS = {
     "quality": JPEG_QUALITY,
-    "progressive": True,
+    "progressive": False,
     "optimize": True,
     "subsampling": "4:2:0",
 }

@@ -79,9 +79,11 @@ def process_with_vips(
     stored_width, stored_height = stored_size
     width, height = fitted_size(stored_width, stored_height, max_edge)
     try:
+        # Into memory once, at the stored size: everything after reads it several times, and a
+        # rotation of the lazy pipeline would decode the file again for every strip.
         pixels = pyvips.Image.thumbnail_buffer(
             data, width, height=height, size="force", no_rotate=True, option_string=_LOAD_OPTIONS
-        )
+        ).copy_memory()
         orientation = header_orientation(im)
         pixels = _to_srgb(pixels, im.info.get("icc_profile"))
         pixels = _upright(pixels, orientation).copy_memory()
@@ -139,7 +141,7 @@ def _encode(pixels: pyvips.Image, prefer: str) -> tuple[bytes, str]:
     if pixels.hasalpha():
         pixels = pixels.flatten(background=list(WHITE))
     jpeg = pixels.jpegsave_buffer(
-        Q=JPEG_QUALITY, optimize_coding=True, interlace=True, subsample_mode="on", keep="none"
+        Q=JPEG_QUALITY, optimize_coding=True, subsample_mode="on", keep="none"
     )
     return jpeg, ".jpg"
 
