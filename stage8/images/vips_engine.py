@@ -85,8 +85,10 @@ def process_with_vips(
             data, width, height=height, size="force", no_rotate=True, option_string=_LOAD_OPTIONS
         ).copy_memory()
         orientation = header_orientation(im)
-        pixels = _to_srgb(pixels, im.info.get("icc_profile"))
-        pixels = _upright(pixels, orientation).copy_memory()
+        decoded = pixels
+        pixels = _upright(_to_srgb(pixels, im.info.get("icc_profile")), orientation)
+        if pixels is not decoded:
+            pixels = pixels.copy_memory()
         if pixels.hasalpha() and pixels[pixels.bands - 1].min() == 255:
             pixels = pixels[: pixels.bands - 1]
         encoded, suffix = _encode(pixels, prefer)
