@@ -22,6 +22,9 @@ from stage8.images.vips_engine import VipsFailed, process_with_vips, takes
 from tests.hostile_corpus import pillow_test_images
 from tests.upload_corpus import corpus
 
+# Over two thousand files through both engines, and a 47 MB download on first use.
+pytestmark = pytest.mark.timeout(900)
+
 # Mean absolute difference per channel (0-255) between the engines' stored pictures.
 MEAN_DIFFERENCE = 2.0
 
