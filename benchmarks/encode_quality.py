@@ -33,8 +33,10 @@ JPEG = [
         ("progressive", {"interlace": True, "optimize_coding": True}),
     )
 ]
-WEBP = [(f"WebP Q{q} effort 4", ".webp", {"Q": q, "effort": 4}) for q in (80, 85, 90, 95)]
-WEBP += [("WebP lossless effort 4", ".webp", {"lossless": True, "effort": 4})]
+WEBP = [
+    (f"WebP Q{q} effort {e}", ".webp", {"Q": q, "effort": e}) for q in (80, 85, 90) for e in (2, 4)
+]
+WEBP += [("WebP lossless effort 2", ".webp", {"lossless": True, "effort": 2})]
 
 
 def _luma(im: pyvips.Image) -> np.ndarray:

@@ -12,8 +12,9 @@ one run, the time and peak memory to turn each into a stored image of at most 20
 - vips:  `pyvips.Image.thumbnail_buffer` and a save in the same format (JPEG Q90 / WebP Q90),
          libvips' defaults otherwise: the floor the desk is measured against.
 
-Every measurement runs in a fresh subprocess: peak memory is its ru_maxrss (which sees libjpeg's
-and libvips' C allocations) minus its ru_maxrss after the imports and reading the file. The
+Every measurement runs in a fresh subprocess: peak memory is its ru_maxrss after the first run
+(which sees libjpeg's and libvips' C allocations) minus its ru_maxrss after the imports and
+reading the file. The
 pipelines take turns for `--rounds` rounds (interleaved, so a burst of load elsewhere hits them
 all); each subprocess times `--repeat` runs after a first, warm-up run. Times are the min and the
 median of all timed runs; memory is the median of the rounds. Ratios use the min times.
@@ -149,14 +150,15 @@ def worker(method: str, path: Path, repeat: int) -> None:
     run = _prepare(method)
     data = path.read_bytes()
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    output = run(data)  # warm-up: first-use costs (code pages, thread pools) are not timed
+    # The first run is not timed (first-use costs: code pages, thread pools), but it is the one
+    # whose peak memory counts: one upload in a fresh process, before allocator reuse blurs it.
+    output = run(data)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         run(data)
         times.append(time.perf_counter() - started)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"times": times, "peak_mb": (peak - base) / 1024, "bytes": len(output)}))
 
 
