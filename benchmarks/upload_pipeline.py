@@ -8,9 +8,11 @@ one run, the time and peak memory to turn each into a stored image of at most 20
 
 - desk:  `stage8.images.pipeline.process` (validation, then libvips: shrink-on-load, upright,
          sRGB, LANCZOS3, progressive JPEG or WebP, plus the 320 px JPEG thumbnail);
-- naive: Pillow open, full decode, LANCZOS resize, save (JPEG q90, or WebP q90 with alpha);
-- vips:  `pyvips.Image.thumbnail_buffer` and a save in the same format (JPEG Q90 / WebP Q90),
-         libvips' defaults otherwise: the floor the desk is measured against.
+- naive: Pillow open, full decode, LANCZOS resize, save (JPEG, or WebP with alpha);
+- vips:  `pyvips.Image.thumbnail_buffer` and a save in the same format, libvips' defaults
+         otherwise: the floor the desk is measured against.
+
+All three encode with the desk's settings (`stage8/images/processed.py`).
 
 Every measurement runs in a fresh subprocess: peak memory is its ru_maxrss after the first run
 (which sees libjpeg's and libvips' C allocations) minus its ru_maxrss after the imports and
@@ -35,6 +37,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+# Constants only (no image library): every pipeline encodes with the desk's settings, so the
+# ratios measure the pipelines, not a choice of encoder quality.
+from stage8.images.processed import JPEG_QUALITY, WEBP_EFFORT, WEBP_QUALITY  # noqa: E402
+
 EDGE = 2048
 METHODS = ("desk", "naive", "vips")
 AIMS = {"desk / vips time": 1.1, "desk / naive memory": 0.35}
@@ -111,9 +118,9 @@ def _naive(data: bytes) -> bytes:
         im = im.resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS)
     out = io.BytesIO()
     if alpha:
-        im.save(out, "WEBP", quality=90, method=4)
+        im.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_EFFORT)
     else:
-        im.save(out, "JPEG", quality=90)
+        im.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()
 
 
@@ -123,13 +130,12 @@ def _vips(data: bytes) -> bytes:
 
     im = pyvips.Image.thumbnail_buffer(data, EDGE, height=EDGE, size="down")
     if im.hasalpha():
-        return im.webpsave_buffer(Q=90, effort=4, keep="none")
-    return im.jpegsave_buffer(Q=90, keep="none")
+        return im.webpsave_buffer(Q=WEBP_QUALITY, effort=WEBP_EFFORT, keep="none")
+    return im.jpegsave_buffer(Q=JPEG_QUALITY, optimize_coding=True, keep="none")
 
 
 def _prepare(method: str):
     if method == "desk":
-        sys.path.insert(0, str(ROOT))
         # In the worker only, before the baseline: the import's memory is not the pipeline's.
         import stage8.images.pipeline  # noqa: F401
 
