@@ -106,6 +106,12 @@ def to_srgb(im: Image.Image, icc_profile: bytes | None) -> Image.Image:
         return im if im.mode == target else im.convert(target)
 
 
+def transforms_colour(icc_profile: bytes | None) -> bool:
+    """True when `to_srgb` would transform pixels through `icc_profile` (a readable profile
+    that is not sRGB); False when it would only convert the mode."""
+    return _readable_profile(icc_profile) is not None
+
+
 def _readable_profile(icc_profile: bytes | None) -> ImageCms.ImageCmsProfile | None:
     if not icc_profile:
         return None

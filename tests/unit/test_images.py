@@ -598,15 +598,17 @@ def test_output_is_deterministic() -> None:
     assert process(data, LIMITS) == process(data, LIMITS)
 
 
-def test_jpeg_output_is_progressive_and_compact() -> None:
-    data = encode(photo((800, 600)), "PNG")
+def test_jpeg_output_is_baseline_with_optimised_huffman_tables() -> None:
+    # Progressive encoding saved 2 % over optimised baseline at several times the encode time
+    # (benchmarks/encode_quality.py); pages show renditions, never the stored JPEG.
+    picture = photo((800, 600))
+    unoptimised = encode(picture, "JPEG", quality=90, subsampling="4:2:0")
 
-    result = process(data, LIMITS)
+    result = process(encode(picture, "PNG"), LIMITS)
 
-    assert opened(result.data).info.get("progressive") or opened(result.data).info.get(
-        "progression"
-    )
-    assert len(result.data) < len(data)
+    info = opened(result.data).info
+    assert not info.get("progressive") and not info.get("progression")
+    assert len(result.data) < 0.97 * len(unoptimised)
 
 
 @pytest.mark.parametrize(
