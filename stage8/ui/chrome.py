@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from stage8.config import app_password_setting, load_settings
 from stage8.desk import Desk
@@ -146,4 +145,4 @@ if (w.innerWidth < 1000 && !w.sessionStorage.getItem(flag)) {
 
 def collapse_sidebar_when_narrow() -> None:
     with st.sidebar:
-        components.html(_NARROW_SIDEBAR_JS, height=0)
+        st.iframe(_NARROW_SIDEBAR_JS, height=1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from stage8.decisions.revert import undo_last
 from stage8.desk import Desk
@@ -189,24 +188,26 @@ def _full_panel(desk: Desk, board: SceneBoard, panel: AssetPanel) -> None:
 def _scroll_once(opened: AssetPanel | None) -> None:
     """Scroll to the full panel once when it opens, and back to its row once when it closes;
     any other run leaves the viewport alone (no action moves the page)."""
-    target = keys.asset_box(opened.instance_id) if opened is not None else None
-    if target is None:
-        focus = st.session_state.get(keys.SHEET_SCROLLED)
-        if focus is None or not focus.startswith("asset_"):
-            return
-        target = keys.row_box(int(focus.removeprefix("asset_")))
-    if st.session_state.get(keys.SHEET_SCROLLED) == target:
+    last = st.session_state.get(keys.SHEET_SCROLLED)
+    if opened is not None:
+        done, target = ("panel", opened.instance_id), keys.SHEET_BACK
+    elif last is not None and last[0] == "panel":
+        done, target = ("row", last[1]), keys.row_box(last[1])
+    else:
         return
-    st.session_state[keys.SHEET_SCROLLED] = target
+    if last == done:
+        return
+    st.session_state[keys.SHEET_SCROLLED] = done
     # A zero-height component at the very end of the page (it shifts nothing above it). The
     # script looks for the element in the app's document (same origin) for up to two seconds.
-    components.html(
+    st.iframe(
         "<script>"
         "let n = 0; const t = setInterval(() => {"
         f"  const el = window.parent.document.querySelector('.st-key-{target}');"
-        "  if (el) { el.scrollIntoView({block: 'start'}); clearInterval(t); }"
+        "  if (el) { el.style.scrollMarginTop = '5rem'; el.scrollIntoView({block: 'start'});"
+        "    clearInterval(t); }"
         "  if (++n > 40) clearInterval(t);"
         "}, 50);"
         "</script>",
-        height=0,
+        height=1,
     )
