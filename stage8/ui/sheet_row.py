@@ -209,9 +209,7 @@ def _actions(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | 
         st.button(
             ":material/auto_awesome:",
             key=keys.row_generate(iid),
-            help="Generate one more attempt with the default prompt (g)"
-            if not panel.use_master_as_is
-            else "Turn 'use master as-is' off to generate",
+            help=_generate_help(panel),
             disabled=not can("generate") or panel.use_master_as_is,
             on_click=act,
             args=(scene_id, iid, lambda: _queued(desk, iid, actor)),
@@ -307,6 +305,15 @@ def _as_is(desk: Desk, scene_id: int, panel: AssetPanel, may: bool, actor: str) 
         on_change=toggle,
         disabled=not can("use_master_as_is"),
     )
+
+
+def _generate_help(panel: AssetPanel) -> str:
+    if panel.use_master_as_is:
+        return "Turn 'use master as-is' off to generate"
+    help_ = "Generate one more attempt with the default prompt (g)"
+    if panel.failed_job_error and not panel.pending_jobs:
+        help_ += md(". The last generation failed: {error}", error=panel.failed_job_error)
+    return help_
 
 
 class _Queued:
