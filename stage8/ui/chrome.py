@@ -135,7 +135,7 @@ if (w.innerWidth < 1000 && !w.sessionStorage.getItem(flag)) {
   let n = 0; const t = setInterval(() => {
     const bar = w.document.querySelector('[data-testid="stSidebar"]');
     const close = w.document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-    if (bar && bar.getAttribute('aria-expanded') === 'false') clearInterval(t);
+    if (bar && bar.getAttribute('data-collapsed') === 'true') clearInterval(t);
     else if (close) { close.click(); clearInterval(t); }
     if (++n > 60) clearInterval(t);
   }, 50);
