@@ -4,7 +4,14 @@ import streamlit as st
 
 from stage8.config import install_log_redaction
 from stage8.ui.auth import may_see_pages, require_sign_in
-from stage8.ui.chrome import demo_banner, gate_password, login_gate, sidebar, signed_in
+from stage8.ui.chrome import (
+    collapse_sidebar_when_narrow,
+    demo_banner,
+    gate_password,
+    login_gate,
+    sidebar,
+    signed_in,
+)
 from stage8.ui.session import ensure_worker, get_desk, run_page
 
 st.set_page_config(
@@ -47,5 +54,6 @@ require_sign_in()  # with [auth] in secrets.toml: st.login, role from the databa
 desk = get_desk()
 ensure_worker()  # queued generation jobs run off the script thread
 sidebar(desk)
+collapse_sidebar_when_narrow()
 demo_banner(desk)
 run_page(navigation)

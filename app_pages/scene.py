@@ -1,11 +1,12 @@
-"""Scene page: `?scene=<number>` (and `&project=<name>` when there are several projects)."""
+"""Scene page: `?scene=<number>` (and `&project=<name>` when there are several projects), a contact
+sheet of the scene's assets; `&asset=<name>` opens that asset's full panel in place of its row."""
 
 import streamlit as st
 
 from stage8.errors import Stage8Error
 from stage8.ui import keyboard, messages
+from stage8.ui.contact_sheet import render_sheet
 from stage8.ui.live import scene_board
-from stage8.ui.scene_panels import render_scene
 from stage8.ui.session import get_desk
 
 desk = get_desk()
@@ -29,4 +30,4 @@ except Stage8Error as exc:
 # bookmark or a copied link after "Scene 5 ▶" opens scene 5, not the scene the page came from.
 st.query_params["scene"] = str(board.scene_number)
 keyboard.install()
-render_scene(desk, board)
+render_sheet(desk, board, st.query_params.get("asset"))

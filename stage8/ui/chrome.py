@@ -10,7 +10,15 @@ from stage8.errors import ConfigError
 from stage8.reviewers.gate import Gate, Throttle
 from stage8.ui.queue_widgets import sidebar_queue_link
 from stage8.ui.session import current_actor, something_went_wrong
-from stage8.ui.state import GATE_THROTTLE, LOGIN_FORM, LOGIN_PASSWORD, REVIEWER_NAME, SIGNED_IN
+from stage8.ui.state import (
+    DEMO_BANNER_HIDDEN,
+    DEMO_BANNER_HIDE,
+    GATE_THROTTLE,
+    LOGIN_FORM,
+    LOGIN_PASSWORD,
+    REVIEWER_NAME,
+    SIGNED_IN,
+)
 from stage8.ui.text import md
 
 CONNECT_HELP = (
@@ -92,7 +100,11 @@ def sidebar(desk: Desk) -> None:
 
 
 def demo_banner(desk: Desk) -> None:
-    if desk.settings.is_default_database:
+    """Say that this is demo data and how to connect a real database; the reviewer can close it
+    for the rest of the session (on a laptop screen it would hold back the scene's first rows)."""
+    if not desk.settings.is_default_database or st.session_state.get(DEMO_BANNER_HIDDEN):
+        return
+    with st.container(horizontal=True, gap="small", wrap=False):
         st.info(
             md(
                 "**Demo data.** You are looking at the demo project on the embedded database "
@@ -102,3 +114,37 @@ def demo_banner(desk: Desk) -> None:
             + f"To review real work: {CONNECT_HELP}",
             icon=":material/science:",
         )
+        st.button(
+            ":material/close:",
+            key=DEMO_BANNER_HIDE,
+            help="Hide this note until the browser tab is closed",
+            on_click=_hide_banner,
+        )
+
+
+def _hide_banner() -> None:
+    st.session_state[DEMO_BANNER_HIDDEN] = True
+
+
+# Streamlit's own "auto" sidebar collapses only at or below 768 px; a laptop window a little wider
+# (800 px) would still lose half its width to the sidebar. The browser knows the width, so a
+# zero-height component collapses the sidebar there, once per page and tab (the reviewer can open
+# it again; Streamlit remembers that choice).
+_NARROW_SIDEBAR_JS = """<script>
+const w = window.parent, flag = 'stage8-sidebar-narrow:' + w.location.pathname;
+if (w.innerWidth < 1000 && !w.sessionStorage.getItem(flag)) {
+  w.sessionStorage.setItem(flag, '1');
+  let n = 0; const t = setInterval(() => {
+    const bar = w.document.querySelector('[data-testid="stSidebar"]');
+    const close = w.document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && bar.getAttribute('data-collapsed') === 'true') clearInterval(t);
+    else if (close) { close.click(); clearInterval(t); }
+    if (++n > 60) clearInterval(t);
+  }, 50);
+}
+</script>"""
+
+
+def collapse_sidebar_when_narrow() -> None:
+    with st.sidebar:
+        st.iframe(_NARROW_SIDEBAR_JS, height=1)

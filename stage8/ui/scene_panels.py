@@ -1,5 +1,5 @@
-"""The scene page body: assets grouped by type, each in its own fragment with the attempts
-carousel, the reference carousel, actions and decision history."""
+"""The full panel of one asset (`&asset=NAME` on the scene page), in its own fragment: the
+attempts carousel, metadata, actions, the reference carousel, upload and decision history."""
 
 from __future__ import annotations
 
@@ -13,54 +13,14 @@ from stage8.decisions import revert as history
 from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.reads.board import AssetPanel, SceneBoard, load_panel
+from stage8.reads.board import AssetPanel, load_panel
 from stage8.ui import conflicts
 from stage8.ui import state as keys
-from stage8.ui.bulk import bulk_actions
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
-from stage8.ui.live import live_updates
 from stage8.ui.session import current_actor
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
-
-TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Props"}
-
-
-def render_scene(desk: Desk, board: SceneBoard) -> None:
-    st.title(md("Scene {n}: {title}", n=board.scene_number, title=board.title))
-    # Links sized to their labels (narrow columns cut "◀ Scene 4" to "◀ Sce" at 800 px).
-    nav = st.container(horizontal=True)
-    if board.previous_number is not None:
-        nav.page_link(
-            "app_pages/scene.py",
-            label=f"◀ Scene {board.previous_number}",
-            query_params=_params(board, board.previous_number),
-        )
-    if board.next_number is not None:
-        nav.page_link(
-            "app_pages/scene.py",
-            label=f"Scene {board.next_number} ▶",
-            query_params=_params(board, board.next_number),
-        )
-    for panel in board.panels:  # what the panels show: the live poll compares it with the database
-        st.session_state[keys.panel_data(panel.instance_id)] = panel
-    live_updates(desk, board)
-    if not board.panels:
-        st.info("No assets appear in this scene yet.")
-        return
-    bulk_actions(desk, board)
-    for asset_type in ("character", "location", "prop"):
-        panels = [p for p in board.panels if p.asset_type == asset_type]
-        if not panels:
-            continue
-        st.header(TYPE_TITLES[asset_type])
-        for panel in panels:
-            asset_panel(desk, panel.instance_id)
-
-
-def _params(board: SceneBoard, number: int) -> dict[str, str]:
-    return {"scene": str(number), "project": board.project_name}
 
 
 def _flash(instance_id: int, kind: str, message: str) -> None:

@@ -337,3 +337,36 @@ def conflict_keep(instance_id: int) -> str:  # "Keep theirs"
 
 def conflict_replace(instance_id: int) -> str:  # "Replace with mine"
     return f"conflict_replace_{instance_id}"
+
+
+# --- scene page: the contact sheet's own state (branch sheet) -----------------------------------
+SHEET_BACK = "sheet_back"  # "Back to the sheet" above the full panel (`&asset=NAME`)
+SHEET_BULK = "sheet_bulk"  # the bulk actions popover of the scene bar
+SHEET_SCROLLED = "sheet_scrolled"  # the last element the page scrolled to (scrolls once per open)
+SHEET_FLASH = "sheet_flash"  # (kind, message) of the scene bar's last action, shown as a toast
+DEMO_BANNER_HIDDEN = "demo_banner_hidden"  # the reviewer closed the demo banner this session
+DEMO_BANNER_HIDE = "demo_banner_hide"
+
+
+def sheet_page(scene_id: int) -> str:
+    """The page of rows a scene shows (long scenes show PAGE_SIZE rows at a time)."""
+    return f"sheet_page_{scene_id}"
+
+
+def sheet_page_button(scene_id: int, page: int) -> str:
+    return f"sheet_page_{scene_id}_go_{page}"
+
+
+def sheet_focus(scene_id: int) -> str:
+    """The instance id of the row the reviewer last acted on in this scene."""
+    return f"sheet_focus_{scene_id}"
+
+
+def row_shown(instance_id: int) -> str:
+    """The attempt id a row shows (kept across reruns; follows the attempt, not its position)."""
+    return f"row_{instance_id}__shown"
+
+
+def row_seen_selected(instance_id: int) -> str:
+    """The selected attempt the row last saw, so a new selection (made elsewhere) is shown."""
+    return f"row_{instance_id}__seen_selected"

@@ -12,7 +12,7 @@ def _part(page, asset: str, part: str):
 
 
 def test_pick_an_older_reference(page, streamlit_app):
-    goto_app(page, f"{streamlit_app}/scene?scene=3")
+    goto_app(page, f"{streamlit_app}/scene?scene=3&asset=Mara")
     _, ref = _part(page, "Mara", "reference_box")
     expect(ref.get_by_text("Scene 2", exact=True)).to_be_visible(timeout=30_000)
     expect(button(ref, "Use this reference")).to_be_disabled()
@@ -25,7 +25,7 @@ def test_pick_an_older_reference(page, streamlit_app):
 
 
 def test_tick_use_master_as_is_changes_the_image(page, streamlit_app):
-    goto_app(page, f"{streamlit_app}/scene?scene=2")
+    goto_app(page, f"{streamlit_app}/scene?scene=2&asset=Logbook")
     panel, attempts = _part(page, "Logbook", "attempts_box")
     expect(attempts.get_by_text("Generated", exact=True)).to_be_visible(timeout=30_000)
     before = attempts.locator("img").first.get_attribute("src")

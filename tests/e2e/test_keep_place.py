@@ -40,7 +40,12 @@ def test_previous_next_update_the_address_and_survive_a_reload(page, streamlit_a
 
 
 def _bulk_box(page):
-    return by_key_prefix(page, keys.BULK_BOX)
+    """The bulk box, in the scene bar's "Bulk" popover (opened here when it is closed)."""
+    box = by_key_prefix(page, keys.BULK_BOX)
+    if not box.is_visible():
+        by_key(page, keys.SHEET_BULK).get_by_role("button").first.click()
+        expect(box).to_be_visible()
+    return box
 
 
 def test_bulk_state_of_scene_4_stays_on_scene_4(page, streamlit_app):
@@ -97,7 +102,7 @@ def _select_in_place(page, panel, attempts, number: int) -> None:
 
 def test_select_this_one_does_not_move_the_viewport(page, streamlit_app):
     page.set_viewport_size(LAPTOP)
-    goto_app(page, f"{streamlit_app}/scene?scene=1")
+    goto_app(page, f"{streamlit_app}/scene?scene=1&asset=Mara")
     panel = by_key(page, keys.asset_box(1))  # Mara in scene 1: three attempts, #1 selected
     attempts = by_key(page, keys.attempts_box(1))
     expect(attempts.get_by_text("Attempt #1")).to_be_visible(timeout=30_000)

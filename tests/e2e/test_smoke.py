@@ -3,18 +3,19 @@
 from playwright.sync_api import expect
 
 from stage8.ui import state as keys
-from tests.e2e.steps import button, by_key, goto_app
+from tests.e2e.steps import button, by_key, by_key_prefix, goto_app
 
 
 def test_scene_page_by_url_shows_its_assets(page, streamlit_app):
     goto_app(page, f"{streamlit_app}/scene?scene=3")
     for name in ("Mara", "The Stranger", "Harbour Town", "Old Tomas"):
-        expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=30_000)
+        row = by_key_prefix(page, "row_").get_by_text(name, exact=True).first  # a sheet row
+        expect(row).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Demo data")).to_be_visible()
 
 
 def test_select_this_one_moves_the_selected_badge(page, streamlit_app):
-    goto_app(page, f"{streamlit_app}/scene?scene=1")
+    goto_app(page, f"{streamlit_app}/scene?scene=1&asset=Mara")
     # Mara in scene 1: three attempts, #1 selected
     attempts = by_key(page, keys.attempts_box(1))
     expect(attempts.get_by_text("Attempt #1")).to_be_visible(timeout=30_000)

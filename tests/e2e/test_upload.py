@@ -14,7 +14,7 @@ NAME = "storm *sea* [final](x) <b>.png"
 
 
 def test_uploaded_png_becomes_the_selected_attempt(page, streamlit_app):
-    goto_app(page, f"{streamlit_app}/scene?scene=5")
+    goto_app(page, f"{streamlit_app}/scene?scene=5&asset=Mara")
     panel = asset_panel(page, "Mara")
     expect(panel.get_by_text("No image yet")).to_be_visible(timeout=30_000)
 

@@ -41,13 +41,17 @@ def desk_home(tmp_path, monkeypatch) -> Path:
 def app(desk_home):
     """An AppTest of the whole app (navigation included); call .run() after setting params."""
 
-    def make(scene: int | None = None, project: str | None = None) -> AppTest:
+    def make(
+        scene: int | None = None, project: str | None = None, asset: str | None = None
+    ) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         if scene is not None:
             at.switch_page("app_pages/scene.py")
             at.query_params["scene"] = str(scene)
             if project:
                 at.query_params["project"] = project
+            if asset:  # the asset's full panel, in place of its row on the contact sheet
+                at.query_params["asset"] = asset
         return at
 
     return make

@@ -32,7 +32,7 @@ def test_bulk_use_master_as_is_reports_per_asset(app, ui_desk):
     assert next(a for a in list_attempts(ui_desk, lighthouse) if a.selected).source == (
         "master_copy"
     )
-    assert at.checkbox(key=keys.as_is_checkbox(lighthouse)).value
+    assert at.toggle(key=keys.row_as_is(lighthouse)).value  # the row shows it at once
 
 
 def test_bulk_generate_shows_cost_then_queues_and_skips_as_is(app, ui_desk):

@@ -21,7 +21,7 @@ def _ref(desk, iid):
 
 def test_reference_arrows_and_use_an_older_reference(app, ui_desk):
     iid = _iid(ui_desk, 4, "Mara")  # chain: Master, Scene 1, Scene 2, Scene 3 (default)
-    at = app(scene=4).run()
+    at = app(scene=4, asset="Mara").run()
     assert not at.exception
     assert at.button(
         key=keys.use_reference_button(iid)
@@ -47,7 +47,7 @@ def test_stale_warning_and_back_to_default(app, ui_desk):
     s1 = _iid(ui_desk, 1, "Mara")
     other = next(a for a in list_attempts(ui_desk, s1) if not a.selected)
     select_attempt(ui_desk, other.id, actor="t")  # scene 1 now has a newer image
-    at = app(scene=4).run()
+    at = app(scene=4, asset="Mara").run()
     assert any("Scene 1 now has a newer image" in shown(w.value) for w in at.warning)
     at.button(key=keys.reference_default_button(iid)).click().run()
     state = _ref(ui_desk, iid)
@@ -59,7 +59,7 @@ def test_stale_warning_and_back_to_default(app, ui_desk):
 
 def test_as_is_checkbox_disables_generate(app, ui_desk):
     iid = _iid(ui_desk, 3, "Mara")  # generated attempts, as-is off
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()
     assert not at.checkbox(key=keys.as_is_checkbox(iid)).value
     assert not at.button(key=keys.generate_button(iid)).disabled
     at.checkbox(key=keys.as_is_checkbox(iid)).check().run()
@@ -79,7 +79,7 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
 
     monkeypatch.setattr(session_mod, "ensure_worker", lambda: None)  # run it ourselves below
     iid = _iid(ui_desk, 5, "Mara")  # the scene without images
-    at = app(scene=5).run()
+    at = app(scene=5, asset="Mara").run()
     at.button(key=keys.generate_button(iid)).click().run()
     assert any("Generation queued" in shown(t.value) for t in at.toast)
     from stage8.db.models import GenerationJob
@@ -91,7 +91,7 @@ def test_generate_queues_a_job_that_lands_in_the_carousel(app, ui_desk, monkeypa
     assert len(job_ids) == 1
     views = run_until_done(ui_desk, job_ids)
     assert views[0].status == "succeeded"
-    at = app(scene=5).run()
+    at = app(scene=5, asset="Mara").run()
     attempts = list_attempts(ui_desk, iid)
     assert [a.source for a in attempts] == ["generated"] and attempts[0].selected
     assert any(shown(m.value).startswith("**Attempt #1**") for m in at.markdown)
@@ -105,7 +105,7 @@ def test_generate_without_gemini_key_is_a_clear_error(app, monkeypatch):
     ui_desk = _open()  # opened after the setting changed
     assert ui_desk.settings.image_provider == "gemini"
     iid = _iid(ui_desk, 5, "Mara")
-    at = app(scene=5).run()
+    at = app(scene=5, asset="Mara").run()
     assert not at.exception
     at.button(key=keys.generate_button(iid)).click().run()
     assert not at.exception
@@ -134,7 +134,7 @@ def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
                 seed=0,
             )
         )
-    at = app(scene=5).run()
+    at = app(scene=5, asset="Mara").run()
     assert any(
         "last generation failed" in shown(w.value) and "quota exceeded" in shown(w.value)
         for w in at.warning
@@ -144,5 +144,5 @@ def test_a_failed_generation_is_shown_until_a_new_attempt_arrives(app, ui_desk):
 
         project_id = s.query(Scene.project_id).first()[0]
     add_generated(ui_desk, iid, project_id, 99)
-    at = app(scene=5).run()
+    at = app(scene=5, asset="Mara").run()
     assert not any("last generation failed" in shown(w.value) for w in at.warning)

@@ -50,7 +50,8 @@ def test_overview_shows_hostile_names_literally(app, world):
 
 
 def test_scene_page_shows_hostile_data_literally(app, world):
-    at = app(scene=1, project=hostile.PROJECT).run()
+    # The hero's full panel (every metadata field) and the prop's row on the contact sheet.
+    at = app(scene=1, project=hostile.PROJECT, asset=hostile.CHARACTER).run()
     text = assert_inert(at)
     for literal in (
         hostile.SCENE_TITLE,

@@ -25,7 +25,7 @@ def _shown_title(at) -> list[str]:
 
 
 def test_arrows_move_and_keep_position_across_reruns(app, ui_desk, mara):
-    at = app(scene=1).run()
+    at = app(scene=1, asset="Mara").run()
     assert not at.exception
     # Mara in scene 1 has three attempts and #1 is selected: the carousel opens on it.
     assert _shown_title(at)[0].startswith("**Attempt #1**")
@@ -46,7 +46,7 @@ def _id(desk, iid, number):
 
 
 def test_select_this_one_moves_the_selection(app, ui_desk, mara):
-    at = app(scene=1).run()
+    at = app(scene=1, asset="Mara").run()
     at.button(key=keys.carousel_next(keys.attempts_carousel(mara))).click().run()
     at.button(key=keys.select_button(mara)).click().run()
     assert not at.exception
@@ -58,7 +58,7 @@ def test_select_this_one_moves_the_selection(app, ui_desk, mara):
 
 
 def test_pin_and_trash(app, ui_desk, mara):
-    at = app(scene=1).run()
+    at = app(scene=1, asset="Mara").run()
     at.button(key=keys.carousel_next(keys.attempts_carousel(mara))).click().run()
     at.button(key=keys.pin_button(mara)).click().run()
     assert [a.attempt_number for a in list_attempts(ui_desk, mara) if a.pinned] == [2]
@@ -74,12 +74,12 @@ def test_pin_and_trash(app, ui_desk, mara):
 
 
 def test_selected_attempt_cannot_be_trashed_from_the_page(app, mara):
-    at = app(scene=1).run()
+    at = app(scene=1, asset="Mara").run()
     assert at.button(key=keys.trash_button(mara)).disabled
 
 
 def test_revert_from_history(app, ui_desk, mara):
-    at = app(scene=1).run()
+    at = app(scene=1, asset="Mara").run()
     at.button(key=keys.carousel_next(keys.attempts_carousel(mara))).click().run()
     at.button(key=keys.select_button(mara)).click().run()
     revert = [b for b in at.button if b.key and b.key.startswith(keys.revert_button(mara, 0)[:-1])]

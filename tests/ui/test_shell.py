@@ -19,10 +19,12 @@ def test_overview_seeds_demo_and_says_so(app):
 def test_scene_page_lists_assets_grouped_by_type(app):
     at = app(scene=1).run()
     assert not at.exception
-    headers = [h.value for h in at.header]
-    assert headers == ["Characters", "Locations", "Props"]
-    names = [h.value for h in at.subheader]
-    assert names == ["Mara", "Old Tomas", "Lighthouse", "Brass Lantern"]
+    groups = [c.value for c in at.caption if c.value.startswith("**")]
+    assert groups == ["**Characters**", "**Locations**", "**Props**"]
+    rows = [
+        m.value.split("**")[1] for m in at.markdown if m.value.startswith("**") and " · " in m.value
+    ]
+    assert rows == ["Mara", "Old Tomas", "Lighthouse", "Brass Lantern"]
 
 
 def test_unknown_scene_says_what_to_do(app):

@@ -1,0 +1,362 @@
+"""One contact-sheet row: an asset's status, the shown attempt, the strip of live attempts
+(labelled #n), the effective reference and the row's actions, in one fragment.
+
+A click in a row reruns only that row. The row's data comes from the full page run through
+session state (loaded for every row in a few queries); a decision made in the row reloads it.
+The element keys are the keyboard layer's contract (`stage8.ui.state`, "the contact sheet").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from stage8.decisions import attempts as ledger
+from stage8.decisions.use_master import set_use_master_as_is
+from stage8.decisions.views import AttemptView
+from stage8.desk import Desk
+from stage8.errors import Stage8Error
+from stage8.generation.run import queue_generation
+from stage8.reads.board import AssetPanel, load_panel, pending_jobs
+from stage8.ui import conflicts
+from stage8.ui import state as keys
+from stage8.ui.auth import can
+from stage8.ui.compare import open_compare
+from stage8.ui.media import show_image
+from stage8.ui.session import current_actor, ensure_worker
+from stage8.ui.sheet_status import chips, needs_attention
+from stage8.ui.text import inert, md
+
+STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
+# The shown attempt: its 160 px rendition, shown at exactly that width (st.image passes it through).
+# The 260 px rendition of a square image makes a row 292 px tall, so fewer than three rows fit on
+# a 1280x800 screen; the full panel (`&asset=`) shows the 520 px one.
+IMAGE_WIDTH = 160
+REFERENCE_WIDTH = 96
+CELL_WIDTH = 52
+# Compact controls inside rows only (Streamlit's buttons are 40 px tall with wide padding).
+ROW_CSS = """<style>
+[class*="st-key-row_"] button { min-height: 2rem; padding: 0.1rem 0.45rem; }
+[class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
+div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.5rem; }
+</style>"""
+
+
+def _flash(instance_id: int, kind: str, message: str) -> None:
+    st.session_state[keys.panel_flash(instance_id)] = (kind, message)
+
+
+def act(
+    scene_id: int,
+    instance_id: int,
+    fn: Callable[[int | None], object],
+    ok: str | None = None,
+    *,
+    version: int | None = None,
+    intent: str = "change",
+) -> None:
+    """Run a decision from a row's button callback against the `version` the row showed
+    (`fn` takes it); keep the outcome for the row's toast, or the conflict for its notice."""
+    st.session_state[keys.panel_dirty(instance_id)] = True
+    st.session_state[keys.sheet_focus(scene_id)] = instance_id
+    try:
+        result = conflicts.decide(instance_id, version, fn, intent=intent, ok=ok)
+    except Stage8Error as exc:
+        _flash(instance_id, "error", str(exc))
+        return
+    if result is None:  # someone else changed the asset: conflict_notice asks what to do
+        return
+    message = getattr(result, "message", None) or ok
+    if message:
+        _flash(instance_id, "success", message)
+
+
+def _toast(instance_id: int) -> None:
+    """A confirmation as a toast (a fixed spot: no action moves the page); errors stay."""
+    flash = st.session_state.pop(keys.panel_flash(instance_id), None)
+    if not flash:
+        return
+    kind, message = flash
+    if kind == "error":
+        st.toast(inert(message), icon=":material/error:", duration="infinite")
+    else:
+        st.toast(inert(message), icon=":material/check_circle:")
+
+
+def _panel(desk: Desk, instance_id: int) -> AssetPanel | None:
+    panel = st.session_state.get(keys.panel_data(instance_id))
+    if panel is None or st.session_state.pop(keys.panel_dirty(instance_id), False):
+        try:
+            panel = load_panel(desk, instance_id)
+        except Stage8Error as exc:
+            st.error(inert(exc))
+            return None
+        st.session_state[keys.panel_data(instance_id)] = panel
+    return panel
+
+
+def shown_attempt(panel: AssetPanel) -> AttemptView | None:
+    """The attempt the row shows: the one the reviewer moved to, else the selected one (a new
+    selection made elsewhere, e.g. by as-is or a finished generation, is shown when it comes)."""
+    attempts = panel.attempts
+    if not attempts:
+        return None
+    state = st.session_state
+    iid = panel.instance_id
+    selected = panel.selected or attempts[-1]
+    if state.get(keys.row_seen_selected(iid)) != selected.id:
+        state[keys.row_seen_selected(iid)] = selected.id
+        state[keys.row_shown(iid)] = selected.id
+    by_id = {a.id: a for a in attempts}
+    shown = by_id.get(state.get(keys.row_shown(iid)), selected)
+    state[keys.row_shown(iid)] = shown.id
+    return shown
+
+
+def _show(instance_id: int, attempt_id: int) -> None:
+    st.session_state[keys.row_shown(instance_id)] = attempt_id
+
+
+@st.fragment
+def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
+    """One asset's row; a click in it reruns only this fragment."""
+    panel = _panel(desk, instance_id)
+    if panel is None:
+        return
+    shown = shown_attempt(panel)
+    box = st.container(border=True, key=keys.row_box(instance_id))
+    with box, st.container(horizontal=True, gap="small"):
+        with st.container(width=IMAGE_WIDTH):
+            if shown is None:
+                st.caption("No image yet for this asset in this scene.")
+            else:
+                show_image(shown.image_key, display=True, width=IMAGE_WIDTH)
+        with st.container(width="stretch", gap="small"):
+            _heading(panel, shown)
+            _strip(panel, shown)
+            _actions(desk, scene_id, panel, shown)
+        with st.container(width=REFERENCE_WIDTH):
+            _reference(panel)
+    conflicts.conflict_notice(instance_id)
+    if panel.pending_jobs:
+        _watch_jobs(desk, instance_id)
+    _toast(instance_id)
+
+
+def _heading(panel: AssetPanel, shown: AttemptView | None) -> None:
+    # Chips are the desk's own words; only the asset name and type are data.
+    badges = " ".join(f":{c.colour}-badge[{c.label}]" for c in chips(panel))
+    line = md("**{name}** · {type} ", name=panel.asset_name, type=panel.asset_type) + badges
+    if needs_attention(panel):
+        # The marker the keyboard layer looks for ("n": next that needs attention).
+        with st.container(key=keys.row_needs(panel.instance_id)):
+            st.markdown(line)
+    else:
+        st.markdown(line)
+
+
+def _window(attempts: list[AttemptView], shown: AttemptView) -> list[AttemptView]:
+    i = attempts.index(shown)
+    lo = max(0, min(i - STRIP // 2, len(attempts) - STRIP))
+    return attempts[lo : lo + STRIP]
+
+
+def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
+    if shown is None:
+        return
+    iid = panel.instance_id
+    ids = [a.id for a in panel.attempts]
+    i = ids.index(shown.id)
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        _arrow(iid, ":material/chevron_left:", keys.row_prev(iid), "previous (←)", ids, i - 1)
+        for a in _window(panel.attempts, shown):
+            with st.container(width=CELL_WIDTH, gap=None):
+                show_image(a.thumb_key)
+                what = "selected" if a.selected else "not selected"
+                st.button(
+                    ("✓ " if a.selected else "") + f"#{a.attempt_number}",
+                    key=keys.row_show(iid, a.id),
+                    help=f"Show attempt #{a.attempt_number} ({what}, {a.source_label})",
+                    type="primary" if a.id == shown.id else "secondary",
+                    width="stretch",
+                    on_click=_show,
+                    args=(iid, a.id),
+                )
+        _arrow(iid, ":material/chevron_right:", keys.row_next(iid), "next (→)", ids, i + 1)
+
+
+def _arrow(iid: int, icon: str, key: str, what: str, ids: list[int], to: int) -> None:
+    st.button(
+        icon,
+        key=key,
+        help=f"Show the {what} attempt",
+        disabled=not 0 <= to < len(ids),
+        on_click=_show,
+        args=(iid, ids[to] if 0 <= to < len(ids) else 0),
+    )
+
+
+def _actions(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | None) -> None:
+    iid = panel.instance_id
+    may = can("decide")
+    actor = current_actor()
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.button(
+            "Select",
+            key=keys.row_select(iid),
+            type="primary",
+            help="Use the shown attempt for this asset (Enter or s)",
+            disabled=not may or shown is None or shown.selected,
+            on_click=act,
+            args=(
+                scene_id,
+                iid,
+                lambda v: ledger.select_attempt(desk, shown.id, actor=actor, expected_version=v),
+            ),
+            kwargs={
+                "version": panel.version,
+                "intent": f"selection of attempt #{shown.attempt_number}" if shown else "select",
+            },
+        )
+        _pin_and_trash(desk, scene_id, panel, shown, may, actor)
+        _as_is(desk, scene_id, panel, may, actor)
+        st.button(
+            ":material/auto_awesome:",
+            key=keys.row_generate(iid),
+            help=_generate_help(panel),
+            disabled=not can("generate") or panel.use_master_as_is,
+            on_click=act,
+            args=(scene_id, iid, lambda _v: _queued(desk, iid, actor)),
+        )
+        if st.button(
+            ":material/compare:",
+            key=keys.row_compare(iid),
+            help="Compare the shown attempt, the selected one and the reference (c)",
+            disabled=shown is None,
+        ):
+            open_compare(desk, panel, shown.id)
+        if st.button(
+            ":material/open_in_full:",
+            key=keys.row_open(iid),
+            help="Open the full panel: large image, metadata, references, upload, history",
+        ):
+            st.session_state[keys.sheet_focus(scene_id)] = iid
+            st.query_params["asset"] = panel.asset_name
+            st.rerun()  # the whole page: the full panel replaces this row
+
+
+def _pin_and_trash(
+    desk: Desk,
+    scene_id: int,
+    panel: AssetPanel,
+    shown: AttemptView | None,
+    may: bool,
+    actor: str,
+) -> None:
+    iid = panel.instance_id
+    pinned = shown is not None and shown.pinned
+    st.button(
+        ":material/keep_off:" if pinned else ":material/keep:",
+        key=keys.row_pin(iid),
+        help=(
+            "Unpin the shown attempt (p)"
+            if pinned
+            else "Pin the shown attempt: cleanup keeps it (p)"
+        ),
+        disabled=not may or shown is None,
+        on_click=act,
+        args=(
+            scene_id,
+            iid,
+            lambda v: ledger.set_pinned(
+                desk, shown.id, not pinned, actor=actor, expected_version=v
+            ),
+            f"Attempt #{shown.attempt_number} unpinned."
+            if pinned
+            else f"Attempt #{shown.attempt_number} pinned: cleanup will keep it."
+            if shown is not None
+            else None,
+        ),
+        kwargs={"version": panel.version, "intent": "unpin" if pinned else "pin"},
+    )
+    blocked = shown is not None and shown.selected
+    st.button(
+        ":material/delete:",
+        key=keys.row_trash(iid),
+        help="The selected attempt cannot be moved to the trash."
+        if blocked
+        else "Move the shown attempt to the trash (x)",
+        disabled=not may or shown is None or blocked,
+        on_click=act,
+        args=(
+            scene_id,
+            iid,
+            lambda v: ledger.trash_attempt(desk, shown.id, actor=actor, expected_version=v),
+            f"Attempt #{shown.attempt_number} moved to the trash." if shown is not None else None,
+        ),
+        kwargs={"version": panel.version, "intent": "move to the trash"},
+    )
+
+
+def _as_is(desk: Desk, scene_id: int, panel: AssetPanel, may: bool, actor: str) -> None:
+    iid = panel.instance_id
+    key = keys.row_as_is(iid)
+    st.session_state[key] = panel.use_master_as_is
+
+    def toggle() -> None:
+        on = bool(st.session_state[key])
+        act(
+            scene_id,
+            iid,
+            lambda v: set_use_master_as_is(desk, iid, on, actor=actor, expected_version=v),
+            version=panel.version,
+            intent="use master as-is " + ("on" if on else "off"),
+        )
+
+    st.toggle(
+        "As-is",
+        key=key,
+        on_change=toggle,
+        disabled=not can("use_master_as_is"),
+    )
+
+
+def _generate_help(panel: AssetPanel) -> str:
+    if panel.use_master_as_is:
+        return "Turn 'use master as-is' off to generate"
+    help_ = "Generate one more attempt with the default prompt (g)"
+    if panel.failed_job_error and not panel.pending_jobs:
+        help_ += md(". The last generation failed: {error}", error=panel.failed_job_error)
+    return help_
+
+
+class _Queued:
+    def __init__(self, job_ids: list[int]) -> None:
+        self.message = f"Generation queued ({len(job_ids)} job). It appears here when done."
+
+
+def _queued(desk: Desk, instance_id: int, actor: str) -> _Queued:
+    jobs = queue_generation(desk, instance_id, actor=actor)
+    ensure_worker()
+    return _Queued(jobs)
+
+
+def _reference(panel: AssetPanel) -> None:
+    ref = panel.reference
+    if ref is None or ref.effective_key is None:
+        st.caption("No reference")
+        return
+    show_image(ref.effective_thumb_key)  # the thumbnail rendition: a full image is never sent
+    entry = ref.chain[ref.effective_index] if ref.effective_index is not None else None
+    label = entry.label if entry is not None else "Reference"
+    st.caption(md("Ref: {label}", label=label) + (" · :red[stale]" if ref.stale else ""))
+
+
+@st.fragment(run_every=2)
+def _watch_jobs(desk: Desk, instance_id: int) -> None:
+    """While a generation runs: when it is done, reload the page (its row shows the result)."""
+    if pending_jobs(desk, instance_id):
+        return
+    st.session_state[keys.panel_dirty(instance_id)] = True
+    st.rerun()

@@ -1,0 +1,48 @@
+"""What a contact-sheet row says about its asset: status chips and whether it needs attention.
+
+Plain functions of the board's `AssetPanel`, so the sheet, its tests and the keyboard layer's
+"next that needs attention" agree on one meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stage8.reads.board import AssetPanel
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str  # the desk's own words, never data
+    colour: str  # a Streamlit badge colour
+    needs_attention: bool
+
+
+def new_attempts(panel: AssetPanel) -> int:
+    return sum(1 for a in panel.attempts if a.extra.get("new_unreviewed") and not a.selected)
+
+
+def chips(panel: AssetPanel) -> list[Chip]:
+    """The row's status chips, in a fixed order."""
+    out: list[Chip] = []
+    if panel.use_master_as_is:
+        out.append(Chip("as-is", "blue", False))
+    elif panel.selected is not None:
+        out.append(Chip("decided", "green", False))
+    else:
+        out.append(Chip("undecided", "orange", True))
+    if panel.reference is not None and panel.reference.stale:
+        out.append(Chip("stale reference", "red", True))
+    fresh = new_attempts(panel)
+    if fresh:
+        out.append(Chip(f"{fresh} new", "violet", True))
+    if panel.pending_jobs:
+        out.append(Chip(f"generating {panel.pending_jobs}", "gray", False))
+    elif panel.failed_job_error:
+        out.append(Chip("generation failed", "red", True))
+    return out
+
+
+def needs_attention(panel: AssetPanel) -> bool:
+    """Undecided, stale reference, unreviewed new attempts or a failed generation."""
+    return any(c.needs_attention for c in chips(panel))
