@@ -93,12 +93,20 @@ def follow_default(
         return _follow_default(session, desk, instance, before, actor=actor, reason=reason)
 
 
+def follows_default(state: ReferenceState, as_is: bool) -> bool:
+    """The instance uses the default: no choice, or (while "use master as-is" fixes the
+    reference it accepted) a current choice of the default entry itself."""
+    if state.is_default:
+        return True
+    return as_is and not state.stale and state.chosen_index == state.default_index
+
+
 def _follow_default(
     session, desk: Desk, instance, before: ReferenceState, *, actor: str, reason: str | None
 ) -> ReferenceChange:
     default = before.chain[before.default_index] if before.default_index is not None else None
     label = default.label if default is not None else "no image"
-    if before.is_default:
+    if follows_default(before, instance.use_master_as_is):
         return ReferenceChange(
             before, f"Already following the default ({label}).", instance.version, changed=False
         )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from stage8.decisions.reference_choice import follow_default, use_reference
+from stage8.decisions.reference_choice import follow_default, follows_default, use_reference
 from stage8.decisions.references import ReferenceState
 from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk
@@ -35,7 +35,8 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
             "has selected one."
         )
         return
-    marks = [_marks(ref, i) for i in range(len(ref.chain))]
+    following = follows_default(ref, panel.use_master_as_is)
+    marks = [_marks(ref, i, following) for i in range(len(ref.chain))]
     with st.container(key=keys.reference_chain_box(iid)):
         st.markdown(
             " · ".join(
@@ -57,10 +58,10 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         start = ref.default_index if ref.default_index is not None else len(items) - 1
     i = carousel(keys.reference_carousel(iid), items, start=start, image_width=260, strip=False)
     entry = ref.chain[i]
-    if ref.is_default:
-        st.caption(md("Following the default: {label}.", label=ref.chain[ref.default_index].label))
-    elif panel.use_master_as_is:
-        st.caption(md("Fixed by “use master as-is”: {chosen}.", chosen=_chosen_label(ref)))
+    if following:
+        fixed = "" if ref.is_default else " (kept fixed while “use master as-is” is on)"
+        label = ref.chain[ref.default_index].label
+        st.caption(md("Following the default: {label}", label=label) + fixed + ".")
     else:
         st.caption(md("Chosen by a reviewer: {chosen}.", chosen=_chosen_label(ref)))
     row = st.container(horizontal=True)
@@ -69,11 +70,11 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         "Use this reference",
         key=keys.use_reference_button(iid),
         disabled=(i == ref.effective_index and not ref.stale)
-        or (ref.is_default and i == ref.default_index),
+        or (following and i == ref.default_index),
         on_click=act,
         args=(iid, lambda: use_reference(desk, iid, choice, actor=actor)),
     )
-    if not ref.is_default:
+    if not following:
         row.button(
             "Follow the default",
             key=keys.reference_default_button(iid),
@@ -86,14 +87,14 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         )
 
 
-def _marks(ref: ReferenceState, index: int) -> tuple[str, ...]:
+def _marks(ref: ReferenceState, index: int, following: bool) -> tuple[str, ...]:
     """The chain entry's marks: Default (the last entry), Chosen (a reviewer's choice that is
     still current), In use (what generation and as-is use)."""
     return tuple(
         name
         for name, on in (
             ("Default", index == ref.default_index),
-            ("Chosen", not ref.is_default and index == ref.chosen_index),
+            ("Chosen", not following and index == ref.chosen_index),
             ("In use", index == ref.effective_index),
         )
         if on
