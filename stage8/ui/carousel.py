@@ -3,7 +3,8 @@ a strip of thumbnails, badges. It takes plain items and keeps its position acros
 
 In the strip each thumbnail carries its item's own label (an attempt's "#n", never its
 position); the shown item's button is filled, and a `marked` item (the selected attempt) has a
-✓, so the one shown and the one selected are told apart."""
+green ✓ under its button, so the one shown and the one selected are told apart (a ✓ inside the
+label would not fit a strip button at 1280 px)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class CarouselItem:
     title: str
     badges: Sequence[str] = field(default_factory=tuple)
     label: str | None = None  # the strip's label (e.g. "#3"); default: the position
-    marked: bool = False  # the strip marks it with ✓ (the selected attempt)
+    marked: bool = False  # the strip marks it with a green ✓ (the selected attempt)
 
 
 def _clamp(i: int, n: int) -> int:
@@ -98,21 +99,19 @@ def carousel(
         with col:
             show_image(it.thumb_key)
             col.button(
-                strip_label(it, j),
+                it.label or str(j + 1),
                 key=keys.carousel_jump(key, it.ident),
                 on_click=_go,
                 args=(key, idents, j),
                 help=inert(it.title + (" (selected)" if it.marked else "")),
                 type="primary" if j == i else "secondary",
             )
+            if it.marked:
+                col.markdown(SELECTED_MARK)
     return i
 
 
-def strip_label(item: CarouselItem, index: int) -> str:
-    """A strip button's text: "✓ #3" for the selected attempt #3, "#4" for another."""
-    text = item.label or str(index + 1)
-    return f"✓ {text}" if item.marked else text
-
+SELECTED_MARK = ":green-badge[:material/check:]"  # under the strip button of a marked item
 
 COLOURS = {
     "Selected": "green",

@@ -11,9 +11,10 @@ from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.references import reference_state
 from stage8.generation.run import default_prompt
 from stage8.generation.worker import run_until_done
-from stage8.reads.board import load_panel
+from stage8.reads.board import load_panel, scene_board
 from stage8.ui import session as session_mod
 from stage8.ui import state as keys
+from stage8.ui.carousel import SELECTED_MARK
 from stage8.ui.session import _open
 from stage8.units import format_usd
 from tests.ui.helpers import page_text, shown
@@ -100,12 +101,17 @@ def test_the_strip_labels_attempt_numbers_and_marks_the_selected_one(app, ui_des
     at = app(scene=3).run()
     labels = _strip(at, ui_desk, iid)
     # Numbers, not positions: #1 is in the trash, so the strip starts at #2.
-    assert sorted(labels) == ["#2", "#4", "✓ #3"]
-    assert labels["✓ #3"].proto.type == "primary"  # the selected one is also the one shown
+    assert sorted(labels) == ["#2", "#3", "#4"]
+    assert labels["#3"].proto.type == "primary"  # the selected one is also the one shown
+    assert "(selected)" in shown(labels["#3"].help)
+    assert "(selected)" not in shown(labels["#4"].help)
+    # One ✓ per strip: one per asset of the scene that has a selected attempt.
+    decided = [p for p in scene_board(ui_desk, 3).panels if p.selected is not None]
+    assert [m.value for m in at.markdown].count(SELECTED_MARK) == len(decided)
     four = next(a for a in list_attempts(ui_desk, iid) if a.attempt_number == 4)
     at.button(key=keys.carousel_jump(keys.attempts_carousel(iid), four.id)).click().run()
     labels = _strip(at, ui_desk, iid)
-    assert labels["#4"].proto.type == "primary" and labels["✓ #3"].proto.type == "secondary"
+    assert labels["#4"].proto.type == "primary" and labels["#3"].proto.type == "secondary"
 
 
 def test_generate_form_prefills_the_prompt_shows_the_cost_and_queues(app, ui_desk):
