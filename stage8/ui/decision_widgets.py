@@ -165,14 +165,14 @@ def generate_form(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
     prompt_key, count_key = keys.generate_prompt(iid), keys.generate_count(iid)
     has_reference = panel.reference is not None and panel.reference.effective_image_id is not None
     suggested = default_prompt(panel.asset_type, panel.asset_name, panel.description, has_reference)
-    st.session_state.setdefault(prompt_key, suggested)
+    # Never disabled: a disabled popover unmounts its widgets in the browser, which then
+    # forget the prompt being edited; while as-is is on, only the Queue button is disabled.
     with st.popover(
-        "Generate…",
-        key=keys.generate_popover(iid),
-        disabled=panel.use_master_as_is,
-        help="Choose the prompt and how many images.",
+        "Generate…", key=keys.generate_popover(iid), help="Choose the prompt and how many images."
     ):
-        st.text_area("Prompt", key=prompt_key, height=120, max_chars=MAX_PROMPT_CHARS)
+        st.text_area(
+            "Prompt", value=suggested, key=prompt_key, height=120, max_chars=MAX_PROMPT_CHARS
+        )
         limit = min(MAX_COUNT, desk.settings.attempt_cap)
         count = st.number_input("Images", min_value=1, max_value=limit, step=1, key=count_key)
         try:
@@ -189,6 +189,8 @@ def generate_form(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
             f"Queue {int(count)} image{'s' if int(count) != 1 else ''}",
             key=keys.generate_submit(iid),
             type="primary",
+            disabled=panel.use_master_as_is,
+            help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
             on_click=act,
             args=(
                 iid,
