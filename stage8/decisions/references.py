@@ -1,9 +1,10 @@
 """The master reference chain of an instance and its effective reference.
 
 Chain: the asset's master image, then every earlier live scene (in scene order) whose instance
-of the asset has a selected image; consecutive scenes with the same image collapse into one entry
-("Scenes 2–3"). The default is the last entry. A reviewer's choice is re-checked on every read and
-reported stale when its scene was deleted, moved, or selected another image since.
+of the asset has a selected image. Links that share one image are one entry, placed where the
+image was last used: consecutive scenes read "Scenes 2–3", and the master joins a scene that
+uses it ("Master = Scene 2"). The default is the last entry. A reviewer's choice is re-checked on
+every read and reported stale when its scene was deleted, moved, or selected another image since.
 Every function here runs a fixed number of queries however many scenes and instances there are.
 """
 
@@ -23,18 +24,20 @@ from stage8.db.models import Attempt, Image, ProjectAsset, Scene, SceneAssetInst
 class ChainEntry:
     image_id: int
     source: str  # "master" or "scene"
-    scene_id: int | None  # the most recent scene of a collapsed run
+    scene_id: int | None  # the most recent scene that uses the image (None: the master only)
     scene_numbers: tuple[int, ...]
     storage_key: str
     thumb_key: str | None
+    # Runs of consecutive chain scenes using the image ((2, 3) reads "Scenes 2–3").
+    runs: tuple[tuple[int, ...], ...] = ()
 
     @property
     def label(self) -> str:
+        runs = self.runs or ((self.scene_numbers,) if self.scene_numbers else ())
+        parts = [_run_label(run) for run in runs]
         if self.source == "master":
-            return "Master"
-        if len(self.scene_numbers) == 1:
-            return f"Scene {self.scene_numbers[0]}"
-        return f"Scenes {self.scene_numbers[0]}–{self.scene_numbers[-1]}"
+            return " = ".join(["Master", ", ".join(parts)]) if parts else "Master"
+        return ", ".join(parts)
 
     @property
     def scene_number(self) -> int | None:
@@ -190,25 +193,47 @@ def _image_keys(session: Session, image_ids: set[int]) -> dict[int, tuple[str, s
     return {i: (k, t) for i, k, t in rows}
 
 
+def _run_label(run: tuple[int, ...]) -> str:
+    return f"Scene {run[0]}" if len(run) == 1 else f"Scenes {run[0]}–{run[-1]}"
+
+
 def _build_chain(row, history) -> list[ChainEntry]:
-    chain: list[ChainEntry] = []
+    """Master, then each scene's selected image; links sharing an image merge into one entry,
+    which sits where the image was used last (so the default, the last entry, stays last)."""
+    links: list[tuple] = []  # (image_id, scene row or None for the master), in chain order
     if row.image_id is not None:
-        chain.append(ChainEntry(row.image_id, "master", None, (), row.storage_key, row.thumb_key))
-    for h in history:
-        last = chain[-1] if chain else None
-        if last is not None and last.source == "scene" and last.image_id == h.image_id:
-            chain[-1] = ChainEntry(
-                h.image_id,
-                "scene",
-                h.id,
-                (*last.scene_numbers, h.scene_number),
-                h.storage_key,
-                h.thumb_key,
+        links.append((row.image_id, None))
+    links += [(h.image_id, h) for h in history]
+    positions: dict[int, list[int]] = defaultdict(list)
+    for i, (image_id, _) in enumerate(links):
+        positions[image_id].append(i)
+    chain: list[ChainEntry] = []
+    for i, (image_id, _) in enumerate(links):
+        if positions[image_id][-1] != i:
+            continue
+        scenes = [(j, links[j][1]) for j in positions[image_id] if links[j][1] is not None]
+        runs: list[list[int]] = []
+        previous = None
+        for j, h in scenes:
+            if previous is not None and previous == j - 1:
+                runs[-1].append(h.scene_number)
+            else:
+                runs.append([h.scene_number])
+            previous = j
+        has_master = links[0][1] is None and links[0][0] == image_id
+        newest = scenes[-1][1] if scenes else None
+        keys_from = newest if newest is not None else row
+        chain.append(
+            ChainEntry(
+                image_id,
+                "master" if has_master else "scene",
+                newest.id if newest is not None else None,
+                tuple(h.scene_number for _, h in scenes),
+                keys_from.storage_key,
+                keys_from.thumb_key,
+                tuple(tuple(run) for run in runs),
             )
-        else:
-            chain.append(
-                ChainEntry(h.image_id, "scene", h.id, (h.scene_number,), h.storage_key, h.thumb_key)
-            )
+        )
     return chain
 
 
@@ -224,7 +249,8 @@ def _state(row, history, chosen_scenes, chosen_images) -> ReferenceState:
         if chosen_scene is None:
             if row.image_id != chosen_image:
                 stale = "The master image has changed since it was chosen"
-            chosen_index = 0 if chain and chain[0].source == "master" and not stale else None
+            if not stale:
+                chosen_index = next((i for i, e in enumerate(chain) if e.source == "master"), None)
         else:
             facts = chosen_scenes.get((chosen_scene, row.asset_id)) or chosen_scenes.get(
                 (chosen_scene, -1)
@@ -245,8 +271,7 @@ def _state(row, history, chosen_scenes, chosen_images) -> ReferenceState:
                     (
                         i
                         for i, e in enumerate(chain)
-                        if e.scene_id == chosen_scene
-                        or (e.source == "scene" and number in e.scene_numbers)
+                        if e.scene_id == chosen_scene or number in e.scene_numbers
                     ),
                     None,
                 )

@@ -32,6 +32,7 @@ class AsIsResult:
     attempt_id: int | None = None
     version: int | None = None  # the instance's version now (None when it could not be read)
     stale: bool = False  # skipped because the asset changed since the version that was sent
+    evicted: tuple[int, ...] = ()  # ids of attempts the cap moved to the trash (copy added)
 
 
 def set_use_master_as_is(
@@ -124,8 +125,9 @@ def apply_as_is(
         instance.reference_scene_id = entry.scene_id if entry.source == "scene" else None
         instance.reference_chosen_at = utcnow()
         instance.reference_chosen_by = actor
+    evicted: list[Attempt] = []
     if copy is None:
-        copy, _ = ledger.new_attempt(
+        copy, evicted = ledger.new_attempt(
             session,
             instance,
             source="master_copy",
@@ -152,7 +154,10 @@ def apply_as_is(
         before=before,
     )
     instance.updated_at = utcnow()
-    return AsIsResult(instance.id, "applied", f"Using {label} as-is.", copy.id)
+    message = " ".join(m for m in (f"Using {label} as-is.", ledger.eviction_message(evicted)) if m)
+    return AsIsResult(
+        instance.id, "applied", message, copy.id, evicted=tuple(a.id for a in evicted)
+    )
 
 
 def use_master_bulk(

@@ -48,9 +48,13 @@ class BulkResult:
     reason: str = ""
 
 
-def default_prompt(asset: ProjectAsset, description: str | None, has_reference: bool) -> str:
+MAX_COUNT = 8  # images one request may queue
+MAX_PROMPT_CHARS = 4000
+
+
+def default_prompt(asset_type: str, name: str, description: str | None, has_reference: bool) -> str:
     """The prompt used when the reviewer gives none: the asset and how it looks in this scene."""
-    text = f'{asset.asset_type.capitalize()} "{asset.name}"'
+    text = f'{asset_type.capitalize()} "{name}"'
     if description and description.strip():
         text += f": {description.strip().rstrip('.')}"
     text += "."
@@ -64,6 +68,21 @@ def estimate_cost(desk: Desk, n: int) -> Decimal:
     return desk.provider.estimate_cost() * n
 
 
+def check_request(prompt: str | None, count: int, cap: int) -> int:
+    """The largest count allowed, after refusing a count or prompt a request cannot have."""
+    limit = min(MAX_COUNT, cap)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limit:
+        raise InvalidInput(f"Generate between 1 and {limit} images at a time, not {count}.")
+    if prompt is not None and not prompt.strip():
+        raise InvalidInput("The prompt is empty: write one, or leave it out to use the default.")
+    if prompt is not None and len(prompt.strip()) > MAX_PROMPT_CHARS:
+        raise InvalidInput(
+            f"The prompt is {len(prompt.strip())} characters long: shorten it to at most "
+            f"{MAX_PROMPT_CHARS}."
+        )
+    return limit
+
+
 def queue_generation(
     desk: Desk,
     instance_id: int,
@@ -75,19 +94,17 @@ def queue_generation(
 ) -> list[int]:
     """Queue `count` generation jobs for the instance in one transaction; return their ids.
 
+    InvalidInput for a count outside 1–8 (and the attempt cap), an empty prompt, or one longer
+    than MAX_PROMPT_CHARS; no prompt uses `default_prompt`.
     Raises ConfigError when the provider cannot be used (e.g. no GEMINI_API_KEY), and
     DecisionConflict when "use master as-is" is on (nothing is generated for such an instance).
     """
-    cap = desk.settings.attempt_cap
-    if not 1 <= count <= cap:
-        raise InvalidInput(f"Generate between 1 and {cap} images at a time, not {count}.")
+    check_request(prompt, count, desk.settings.attempt_cap)
     if seed is not None and not INTEGER_MIN <= seed <= INTEGER_MAX - (count - 1):
         raise InvalidInput(
             f"The seed must be between {INTEGER_MIN} and {INTEGER_MAX - (count - 1)} for "
             f"{count} images (one seed each, counting up), not {seed}."
         )
-    if prompt is not None and not prompt.strip():
-        raise InvalidInput("The prompt is empty: write one, or leave it out to use the default.")
     provider = desk.provider
     estimate = provider.estimate_cost()
     with desk.tx() as session:
@@ -103,7 +120,12 @@ def queue_generation(
         text = (
             prompt.strip()
             if prompt
-            else default_prompt(asset, instance.description or asset.description, ref is not None)
+            else default_prompt(
+                asset.asset_type,
+                asset.name,
+                instance.description or asset.description,
+                ref is not None,
+            )
         )
         if seed is None:
             earlier = session.scalar(

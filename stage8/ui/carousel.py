@@ -1,5 +1,10 @@
 """One carousel widget for attempts and for the reference chain: big image, ◀ ▶, "i / N",
-a strip of thumbnails, badges. It takes plain items and keeps its position across reruns."""
+a strip of thumbnails, badges. It takes plain items and keeps its position across reruns.
+
+In the strip each thumbnail carries its item's own label (an attempt's "#n", never its
+position); the shown item's button is filled, and a `marked` item (the selected attempt) has a
+green ✓ under its button, so the one shown and the one selected are told apart (a ✓ inside the
+label would not fit a strip button at 1280 px)."""
 
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ class CarouselItem:
     thumb_key: str | None
     title: str
     badges: Sequence[str] = field(default_factory=tuple)
+    label: str | None = None  # the strip's label (e.g. "#3"); default: the position
+    marked: bool = False  # the strip marks it with a green ✓ (the selected attempt)
 
 
 def _clamp(i: int, n: int) -> int:
@@ -59,7 +66,7 @@ def carousel(
     item = items[i]
     show_image(item.image_key, display=True, width=image_width)
     # Badges are the desk's own words (Selected, Pinned, source labels), never data.
-    badges = " ".join(f":{_colour(b)}-badge[{b}]" for b in item.badges)
+    badges = " ".join(badge(b) for b in item.badges)
     st.markdown(md("**{title}** ", title=item.title) + badges)
     left, counter, right = st.columns([1, 2, 1], vertical_alignment="center")
     left.button(
@@ -92,17 +99,30 @@ def carousel(
         with col:
             show_image(it.thumb_key)
             col.button(
-                ("● " if j == i else "") + str(j + 1),
+                it.label or str(j + 1),
                 key=keys.carousel_jump(key, it.ident),
                 on_click=_go,
                 args=(key, idents, j),
-                help=inert(it.title),
+                help=inert(it.title + (" (selected)" if it.marked else "")),
                 type="primary" if j == i else "secondary",
             )
+            if it.marked:
+                col.markdown(SELECTED_MARK)
     return i
 
 
-def _colour(badge: str) -> str:
-    return {"Selected": "green", "Pinned": "orange", "Effective": "green", "Stale": "red"}.get(
-        badge, "gray"
-    )
+SELECTED_MARK = ":green-badge[:material/check:]"  # under the strip button of a marked item
+
+COLOURS = {
+    "Selected": "green",
+    "Pinned": "orange",
+    "In use": "green",
+    "Chosen": "blue",
+    "Default": "violet",
+    "Stale": "red",
+}
+
+
+def badge(name: str) -> str:
+    """A coloured Markdown badge; `name` is the desk's own word, never data."""
+    return f":{COLOURS.get(name, 'gray')}-badge[{name}]"

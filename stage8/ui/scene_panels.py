@@ -17,7 +17,14 @@ from stage8.reads.board import AssetPanel, load_panel
 from stage8.ui import conflicts
 from stage8.ui import state as keys
 from stage8.ui.carousel import CarouselItem, carousel
-from stage8.ui.decision_widgets import as_is_checkbox, generate_button, reference_carousel
+from stage8.ui.decision_widgets import (
+    as_is_checkbox,
+    generate_button,
+    generate_form,
+    generation_status,
+    reference_carousel,
+)
+from stage8.ui.eviction import eviction_notice
 from stage8.ui.session import current_actor
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
@@ -68,13 +75,18 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
     with st.container(border=True, key=keys.asset_box(instance_id)):
         _header(panel)
         conflicts.conflict_notice(instance_id)
+        # Always there, at a fixed height: a notice of the cap's evictions moves nothing.
+        eviction_notice(desk, panel, current_actor(), _act)
         attempts_col, side_col = st.columns([3, 2])
         with attempts_col, st.container(key=keys.attempts_box(instance_id)):
             _attempts(desk, panel)
         with side_col:
             actor = current_actor()
             as_is_checkbox(desk, panel, actor, _act)
-            generate_button(desk, panel, actor, _act)
+            with st.container(horizontal=True):
+                generate_button(desk, panel, actor, _act, status=False)
+                generate_form(desk, panel, actor, _act)
+            generation_status(desk, panel)
             upload_widget(
                 desk, instance_id, actor, lambda: _uploaded(instance_id), version=panel.version
             )
@@ -134,6 +146,8 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
             image_key=a.image_key,
             thumb_key=a.thumb_key,
             title=f"Attempt #{a.attempt_number}",
+            label=f"#{a.attempt_number}",
+            marked=a.selected,
             badges=tuple(
                 b
                 for b, on in (

@@ -370,3 +370,54 @@ def row_shown(instance_id: int) -> str:
 def row_seen_selected(instance_id: int) -> str:
     """The selected attempt the row last saw, so a new selection (made elsewhere) is shown."""
     return f"row_{instance_id}__seen_selected"
+
+
+# --- full panel: reference choice, generate form, cap eviction notice (issue 13 items 6, 7) ------
+def reference_chain_box(instance_id: int) -> str:
+    """The chain's one-line summary: each entry with its Default / Chosen / In use marks."""
+    return f"ref_chain_{instance_id}"
+
+
+def reference_in_use_box(instance_id: int) -> str:
+    """The image a stale choice still uses, shown beside its warning."""
+    return f"ref_in_use_{instance_id}"
+
+
+def generate_popover(instance_id: int) -> str:
+    return f"generate_{instance_id}__form"
+
+
+def generate_prompt(instance_id: int) -> str:
+    """The editable prompt of the generate form (prefilled with the desk's default prompt)."""
+    return f"generate_{instance_id}__prompt"
+
+
+def generate_count(instance_id: int) -> str:
+    return f"generate_{instance_id}__count"
+
+
+def generate_submit(instance_id: int) -> str:
+    return f"generate_{instance_id}__submit"
+
+
+def evict_box(instance_id: int) -> str:
+    """The fixed spot at the panel's top where an eviction by the cap is announced."""
+    return f"evict_{instance_id}"
+
+
+def evict_seen(instance_id: int) -> str:
+    """The newest decision event id the panel has looked at for evictions."""
+    return f"evict_{instance_id}__seen"
+
+
+def evict_notice(instance_id: int) -> str:
+    """The evicted attempts being announced: a tuple of (attempt id, attempt number)."""
+    return f"evict_{instance_id}__notice"
+
+
+def evict_restore(instance_id: int) -> str:
+    return f"evict_{instance_id}__restore"
+
+
+def evict_dismiss(instance_id: int) -> str:
+    return f"evict_{instance_id}__dismiss"

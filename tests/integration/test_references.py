@@ -79,6 +79,7 @@ def test_stale_when_scene_deleted(desk, world):
 def test_stale_when_scene_has_newer_image(desk, world):
     pid = world["project"]
     add_generated(desk, _iid(world, 1), pid, 1)
+    add_generated(desk, _iid(world, 2), pid, 2)  # so scene 1 is a choice, not the default
     use_reference(desk, _iid(world, 3), 1, actor="ana")
     add_generated(desk, _iid(world, 1), pid, 5)  # scene 1 selects a new image
     state = _state(desk, _iid(world, 3))
@@ -87,9 +88,10 @@ def test_stale_when_scene_has_newer_image(desk, world):
 
 def test_stale_when_scene_renumbered_after(desk, world):
     pid = world["project"]
+    add_generated(desk, _iid(world, 1), pid, 1)
     add_generated(desk, _iid(world, 2), pid, 2)
-    use_reference(desk, _iid(world, 3), 2, actor="ana")
-    renumber_scene(desk, world["scenes"][2], 9)
+    use_reference(desk, _iid(world, 3), 1, actor="ana")  # not the default (scene 2)
+    renumber_scene(desk, world["scenes"][1], 9)
     state = _state(desk, _iid(world, 3))
     assert state.stale_reason == "Scene 9 is no longer before this scene"
 
