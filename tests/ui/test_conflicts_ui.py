@@ -39,7 +39,7 @@ def _notice(at) -> list[str]:
 
 
 def _ana_selects_3_while_i_look_at_2(app, desk, mara):
-    at = app(scene=1).run()
+    at = app(scene=1, asset="Mara").run()  # the full panel
     at.button(key=keys.carousel_next(keys.attempts_carousel(mara))).click().run()
     assert _titles(at)[0].startswith("**Attempt #2**")
     select_attempt(desk, _attempt(desk, mara, 3).id, actor="ana")  # another reviewer, elsewhere
