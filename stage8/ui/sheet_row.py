@@ -24,8 +24,8 @@ from stage8.ui import state as keys
 from stage8.ui.auth import can
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
-from stage8.ui.session import current_actor, ensure_worker
-from stage8.ui.sheet_status import chips, needs_attention
+from stage8.ui.session import current_actor, ensure_worker, get_desk
+from stage8.ui.sheet_status import chips, needs_attention, score_badge, stars
 from stage8.ui.text import inert, md
 
 STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
@@ -146,7 +146,8 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
 
 def _heading(panel: AssetPanel, shown: AttemptView | None) -> None:
     # Chips are the desk's own words; only the asset name and type are data.
-    badges = " ".join(f":{c.colour}-badge[{c.label}]" for c in chips(panel))
+    drift_below = get_desk().settings.drift_below
+    badges = " ".join(f":{c.colour}-badge[{c.label}]" for c in chips(panel, drift_below))
     line = md("**{name}** · {type} ", name=panel.asset_name, type=panel.asset_type) + badges
     if needs_attention(panel):
         # The marker the keyboard layer looks for ("n": next that needs attention).
@@ -165,6 +166,7 @@ def _window(attempts: list[AttemptView], shown: AttemptView) -> list[AttemptView
 def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
     if shown is None:
         return
+    drift_below = get_desk().settings.drift_below
     iid = panel.instance_id
     ids = [a.id for a in panel.attempts]
     i = ids.index(shown.id)
@@ -174,6 +176,9 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
             with st.container(width=CELL_WIDTH, gap=None):
                 show_image(a.thumb_key)
                 what = "selected" if a.selected else "not selected"
+                score = panel.continuity.get(a.id)
+                if score is not None:
+                    what += f", continuity {score}"
                 st.button(
                     ("✓ " if a.selected else "") + f"#{a.attempt_number}",
                     key=keys.row_show(iid, a.id),
@@ -183,6 +188,11 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
                     on_click=_show,
                     args=(iid, a.id),
                 )
+                marks = " ".join(
+                    m for m in (score_badge(panel, a.id, drift_below), stars(panel, a.id)) if m
+                )
+                if marks:
+                    st.markdown(marks)
         _arrow(iid, ":material/chevron_right:", keys.row_next(iid), "next (→)", ids, i + 1)
 
 

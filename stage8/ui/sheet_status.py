@@ -22,8 +22,9 @@ def new_attempts(panel: AssetPanel) -> int:
     return sum(1 for a in panel.attempts if a.extra.get("new_unreviewed") and not a.selected)
 
 
-def chips(panel: AssetPanel) -> list[Chip]:
-    """The row's status chips, in a fixed order."""
+def chips(panel: AssetPanel, drift_below: int | None = None) -> list[Chip]:
+    """The row's status chips, in a fixed order (`drift_below`: STAGE8_DRIFT_BELOW, to flag a
+    selected image whose continuity score is under it)."""
     out: list[Chip] = []
     if panel.use_master_as_is:
         out.append(Chip("as-is", "blue", False))
@@ -36,6 +37,9 @@ def chips(panel: AssetPanel) -> list[Chip]:
     fresh = new_attempts(panel)
     if fresh:
         out.append(Chip(f"{fresh} new", "violet", True))
+    score = panel.continuity.get(panel.selected.id) if panel.selected is not None else None
+    if score is not None and drift_below is not None and score < drift_below:
+        out.append(Chip("selected drifts", "red", False))
     if panel.pending_jobs:
         out.append(Chip(f"generating {panel.pending_jobs}", "gray", False))
     elif panel.failed_job_error:
@@ -46,3 +50,19 @@ def chips(panel: AssetPanel) -> list[Chip]:
 def needs_attention(panel: AssetPanel) -> bool:
     """Undecided, stale reference, unreviewed new attempts or a failed generation."""
     return any(c.needs_attention for c in chips(panel))
+
+
+def score_badge(panel: AssetPanel, attempt_id: int, drift_below: int) -> str | None:
+    """The attempt's continuity badge (Markdown of the desk's own words and numbers): its score
+    against the reference, red and marked "drift" under the threshold; None when not scored."""
+    score = panel.continuity.get(attempt_id)
+    if score is None:
+        return None
+    if score < drift_below:
+        return f":red-badge[{score} drift]"
+    return f":gray-badge[{score}]"
+
+
+def stars(panel: AssetPanel, attempt_id: int) -> str:
+    n = panel.ratings.get(attempt_id)
+    return f"★{n}" if n else ""
