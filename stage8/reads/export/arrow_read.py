@@ -41,8 +41,8 @@ from stage8.redaction import masked_url
 
 # Rows per batch on SQLite, and the byte size PostgreSQL's reader aims at per batch: large enough
 # for Arrow's kernels to run at full speed, small enough to keep memory flat.
-SQLITE_BATCH_ROWS = 65_536
-POSTGRES_BATCH_BYTES = 16 * 2**20
+SQLITE_BATCH_ROWS = 16_384
+POSTGRES_BATCH_BYTES = 8 * 2**20
 _ORDER = "_export_order_"
 _DECIMAL = pa.decimal128(18, MONEY_SCALE)
 _UTC = pa.timestamp("us", tz="UTC")

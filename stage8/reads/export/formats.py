@@ -21,6 +21,7 @@ keep the exact text.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -63,8 +64,6 @@ Batches = Iterable[pa.RecordBatch]
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Kinds whose cells are free text in a spreadsheet; numbers, ids and times are never guarded.
 TEXT_KINDS = frozenset({"text", "json"})
-# The same triggers as a regular expression (RE2): "-" is escaped, the rest are literal.
-_FORMULA_START = "^[" + "".join(FORMULA_TRIGGERS).replace("-", "\\-") + "]"
 
 
 def formula_like(kind: str, value: Any) -> bool:
@@ -75,15 +74,16 @@ def formula_like(kind: str, value: Any) -> bool:
 
 def formula_like_cells(values: pa.Array) -> pa.Array:
     """`formula_like` for a whole text column at once (a boolean column; false for null)."""
-    return pc.fill_null(pc.match_substring_regex(values, _FORMULA_START), False)
+    starts = [pc.starts_with(values, trigger) for trigger in FORMULA_TRIGGERS]
+    return pc.fill_null(functools.reduce(pc.or_, starts), False)
 
 
 def spreadsheet_text(values: pa.Array) -> pa.Array:
     """Text cells as CSV cells that spreadsheets show as text: formula-like text gets a leading
     apostrophe, the spreadsheet's own "this is text" mark; anything else unchanged."""
-    guard = formula_like_cells(values)
-    if not pc.any(guard).as_py():
+    if not cells.starts_with_any(values, "".join(FORMULA_TRIGGERS).encode()):
         return values
+    guard = formula_like_cells(values)
     return pc.if_else(guard, pc.binary_join_element_wise("'", values, ""), values)
 
 
@@ -118,9 +118,10 @@ def text_column(kind: str, values: pa.Array, *, booleans: tuple[str, str]) -> pa
     return values
 
 
-def _joined(parts: list, out: BinaryIO) -> None:
-    """Concatenate string columns and scalars row-wise (null as empty) and write the rows."""
-    lines = pc.binary_join_element_wise(*parts, "", null_handling="replace")
+def _joined(parts: list, separator: str, out: BinaryIO) -> None:
+    """Join string columns (and scalars) row-wise with `separator`, null as empty, and write
+    the rows as they lie in the result's buffer."""
+    lines = pc.binary_join_element_wise(*parts, separator, null_handling="replace")
     offsets = np.frombuffer(lines.buffers()[1], dtype="<i4")
     data = lines.buffers()[2]
     if data is not None:
@@ -133,14 +134,14 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], batches: Batches) -> int
     out.write((",".join(c.name for c in columns) + "\r\n").encode("utf-8"))
     count = 0
     for batch in batches:
-        parts: list = []
+        parts = []
         for c, values in zip(columns, batch.columns, strict=True):
             text = text_column(c.kind, values, booleans=("True", "False"))
             if c.kind in TEXT_KINDS:
                 text = cells.csv_quoted(spreadsheet_text(text))
-            parts += [text, ","]
-        parts[-1] = "\r\n"
-        _joined(parts, out)
+            parts.append(text)
+        parts[-1] = pc.binary_join_element_wise(parts[-1], "", "\r\n", null_handling="replace")
+        _joined(parts, ",", out)
         count += batch.num_rows
     return count
 
@@ -161,7 +162,7 @@ def write_jsonl(out: BinaryIO, columns: Sequence[Column], batches: Batches) -> i
                 text = cells.json_string(text)
             parts += [("{" if i == 0 else ", ") + json.dumps(c.name) + ": ", text.fill_null("null")]
         parts.append("}\n")
-        _joined(parts, out)
+        _joined(parts, "", out)
         count += batch.num_rows
     return count
 
