@@ -130,6 +130,5 @@ def test_peak_memory_does_not_follow_the_row_count(big_desk, fmt, instances):
     short_rows, short_peak = peak(big_desk, fmt, first_instances(instances))
     long_rows, long_peak = peak(big_desk, fmt, first_instances(4 * instances))
     assert (short_rows, long_rows) == (200 * instances, 800 * instances)
-    print(fmt, short_peak // 2**20, long_peak // 2**20)
     assert long_peak < 1.2 * short_peak, (fmt, short_peak, long_peak)
     assert long_peak < 400 * 2**20  # and bounded in absolute terms (imports included)
