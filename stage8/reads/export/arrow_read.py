@@ -88,6 +88,15 @@ def _unavailable(url: str, exc: Exception) -> DatabaseUnavailable:
     )
 
 
+def _fetched(cursor: Any, sql: str, url: str) -> Iterator[pa.RecordBatch]:
+    """The query's batches; a connection lost on the way is a DatabaseUnavailable."""
+    try:
+        cursor.execute(sql)
+        yield from cursor.fetch_record_batch()
+    except adbc_driver_manager.OperationalError as exc:
+        raise _unavailable(url, exc) from None
+
+
 def _postgres_batches(session: Session, stmt: Select) -> Iterator[pa.RecordBatch]:
     compiled = stmt.compile(dialect=session.bind.dialect)
     driver = session.connection().connection.driver_connection
@@ -102,8 +111,7 @@ def _postgres_batches(session: Session, stmt: Select) -> Iterator[pa.RecordBatch
         cursor.adbc_statement.set_options(
             **{"adbc.postgresql.batch_size_hint_bytes": str(POSTGRES_BATCH_BYTES)}
         )
-        cursor.execute(sql)
-        yield from cursor.fetch_record_batch()
+        yield from _fetched(cursor, sql, url.render_as_string())
 
 
 # The sentinel row's value per kind, in SQLite's storage types (money is an integer there).
@@ -137,9 +145,8 @@ def _sqlite_batches(
         cursor.adbc_statement.set_options(
             **{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)}
         )
-        cursor.execute(sql)
         first_batch = True
-        for batch in cursor.fetch_record_batch():
+        for batch in _fetched(cursor, sql, f"sqlite:///{path}"):
             batch = batch.select(range(len(columns)))
             if first_batch:
                 batch, first_batch = batch.slice(1), False
