@@ -20,9 +20,12 @@ time, so memory does not grow with the row count.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
 from typing import Any
 
 import adbc_driver_manager
@@ -61,24 +64,37 @@ def record_batches(
     limit: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The first `limit` (else all) rows of `stmt`, whose ORDER BY is `order`, as batches
-    with the schema of `arrow_schema(columns)`; `finish` adds the trailing computed columns."""
+    with the schema of `arrow_schema(columns)`; `finish` adds the trailing computed columns.
+
+    The database is read and its columns cast one batch ahead on a thread, while the caller
+    writes the current batch (ADBC and Arrow release the GIL), so the reading and the writing
+    overlap; the session is used on the caller's thread only."""
     schema = arrow_schema(columns)
-    sql_count = len(stmt.selected_columns)
+    sql_columns = columns[: len(stmt.selected_columns)]
     if session.bind.dialect.name == "postgresql":
-        raw = _postgres_batches(session, stmt if limit is None else stmt.limit(limit))
+        query = _postgres_query(session, stmt if limit is None else stmt.limit(limit))
     else:
-        raw = _sqlite_batches(session, stmt, columns[:sql_count], order, limit)
-    for batch in raw:
-        if batch.num_rows == 0:
-            continue
-        arrays = [conform(c.kind, batch.column(i)) for i, c in enumerate(columns[:sql_count])]
+        query = _sqlite_query(session, stmt, sql_columns, order, limit)
+    for arrays in _read_ahead(_conformed(query, sql_columns)):
         if finish is not None:
-            extra = finish(session, batch.column(0).to_pylist())
+            extra = finish(session, [int(v) for v in arrays[0].to_pylist()])
             arrays += [
                 conform(c.kind, pa.array(values))
-                for values, c in zip(extra, columns[sql_count:], strict=True)
+                for values, c in zip(extra, columns[len(sql_columns) :], strict=True)
             ]
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A query ready for an ADBC driver: its text, how to connect, the statement's options,
+    the URL to name in an error (password masked), and the typed first row to drop (SQLite)."""
+
+    sql: str
+    connect: Callable[[], Any]
+    options: dict[str, str]
+    shown_url: str
+    sentinel: bool = False
 
 
 def _unavailable(url: str, exc: Exception) -> DatabaseUnavailable:
@@ -88,43 +104,92 @@ def _unavailable(url: str, exc: Exception) -> DatabaseUnavailable:
     )
 
 
-def _fetched(cursor: Any, sql: str, url: str) -> Iterator[pa.RecordBatch]:
-    """The query's batches; a connection lost on the way is a DatabaseUnavailable."""
+def _conformed(query: _Query, columns: list[Column]) -> Iterator[list[pa.Array]]:
+    """The query's batches, each as its columns cast to the export types."""
     try:
-        cursor.execute(sql)
-        yield from cursor.fetch_record_batch()
-    except adbc_driver_manager.OperationalError as exc:
-        raise _unavailable(url, exc) from None
+        connection = query.connect()
+    except adbc_driver_manager.Error as exc:
+        raise _unavailable(query.shown_url, exc) from None
+    with closing(connection), closing(connection.cursor()) as cursor:
+        cursor.adbc_statement.set_options(**query.options)
+        first = query.sentinel
+        try:
+            cursor.execute(query.sql)
+            for batch in cursor.fetch_record_batch():
+                if first:
+                    batch, first = batch.slice(1), False
+                if batch.num_rows:
+                    yield [conform(c.kind, batch.column(i)) for i, c in enumerate(columns)]
+        except adbc_driver_manager.OperationalError as exc:
+            raise _unavailable(query.shown_url, exc) from None
 
 
-def _postgres_batches(session: Session, stmt: Select) -> Iterator[pa.RecordBatch]:
+_DONE = object()
+
+
+def _read_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """`items`, produced one ahead on a thread; an error there is raised here. When the caller
+    stops early, the thread stops and closes `items` (and so its connection) itself."""
+    queue: Queue[Any] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    break
+            put(_DONE)
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            put(exc)
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=produce, name="export-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _postgres_query(session: Session, stmt: Select) -> _Query:
     compiled = stmt.compile(dialect=session.bind.dialect)
     driver = session.connection().connection.driver_connection
     sql = psycopg.ClientCursor(driver).mogrify(str(compiled), compiled.params)
     url = session.bind.url.set(drivername="postgresql")
     uri = url.render_as_string(hide_password=False)
-    try:
-        connection = adbc_postgresql.connect(uri)
-    except adbc_driver_manager.Error as exc:
-        raise _unavailable(url.render_as_string(), exc) from None
-    with closing(connection), closing(connection.cursor()) as cursor:
-        cursor.adbc_statement.set_options(
-            **{"adbc.postgresql.batch_size_hint_bytes": str(POSTGRES_BATCH_BYTES)}
-        )
-        yield from _fetched(cursor, sql, url.render_as_string())
+    return _Query(
+        sql=sql,
+        connect=lambda: adbc_postgresql.connect(uri),
+        options={"adbc.postgresql.batch_size_hint_bytes": str(POSTGRES_BATCH_BYTES)},
+        shown_url=url.render_as_string(),
+    )
 
 
 # The sentinel row's value per kind, in SQLite's storage types (money is an integer there).
 _SENTINEL = {"id": 0, "int": 0, "bool": 0, "decimal": 0, "text": "", "json": "", "timestamp": ""}
 
 
-def _sqlite_batches(
+def _sqlite_query(
     session: Session,
     stmt: Select,
     columns: list[Column],
     order: tuple[Any, ...],
     limit: int | None,
-) -> Iterator[pa.RecordBatch]:
+) -> _Query:
     keys = [expr.label(f"{_ORDER}{i}") for i, expr in enumerate(order)]
     rows = stmt.order_by(None).add_columns(*keys)
     typed = [literal(_SENTINEL[c.kind]).label(c.name) for c in columns]
@@ -137,20 +202,14 @@ def _sqlite_batches(
     path = session.bind.url.database
     if not path or path == ":memory:":
         raise DatabaseUnavailable("An in-memory SQLite database cannot be exported: use a file.")
-    try:
-        connection = adbc_sqlite.connect(f"{Path(path).absolute().as_uri()}?mode=ro")
-    except adbc_driver_manager.Error as exc:
-        raise _unavailable(f"sqlite:///{path}", exc) from None
-    with closing(connection), closing(connection.cursor()) as cursor:
-        cursor.adbc_statement.set_options(
-            **{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)}
-        )
-        first_batch = True
-        for batch in _fetched(cursor, sql, f"sqlite:///{path}"):
-            batch = batch.select(range(len(columns)))
-            if first_batch:
-                batch, first_batch = batch.slice(1), False
-            yield batch
+    uri = f"{Path(path).absolute().as_uri()}?mode=ro"
+    return _Query(
+        sql=sql,
+        connect=lambda: adbc_sqlite.connect(uri),
+        options={"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)},
+        shown_url=f"sqlite:///{path}",
+        sentinel=True,
+    )
 
 
 def conform(kind: str, values: pa.Array) -> pa.Array:
