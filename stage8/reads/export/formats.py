@@ -1,24 +1,27 @@
-"""Writers of exported tables: CSV, Parquet, Excel and JSON Lines, each streaming chunks of rows
-into a binary file object (a file on disk, a BytesIO for a download, stdout).
+"""Writers of exported tables: CSV, Parquet, Excel and JSON Lines, each streaming Arrow record
+batches into a binary file object (a file on disk, a BytesIO for a download, stdout).
 
-A writer takes the table's columns and an iterator of chunks (lists of row tuples in column
-order, values as the database returns them) and holds one chunk at a time, so memory does not
-grow with the row count. Every writer returns the number of data rows written.
+A writer takes the table's columns and an iterator of record batches with the schema of
+`arrow_schema` (stage8.reads.export.arrow_read reads them from the database) and holds one batch
+at a time, so memory does not grow with the row count. Every writer returns the number of data
+rows written. CSV and JSON Lines are built a column at a time with pyarrow.compute
+(stage8.reads.export.cells), Parquet is the batches themselves; Excel goes cell by cell through
+openpyxl (a sheet holds at most a million rows anyway).
 
 The schema is the same in every format (docs/export_schema.md): ids are strings, times are UTC,
 costs are exact decimals with 8 places, JSON values are JSON text. Where a format cannot hold a
 value exactly, the writer says how below; it never rounds silently.
 
 Formats a spreadsheet opens (CSV, Excel) never carry a formula: a text cell that a spreadsheet
-would read as one (`formula_like`) is prefixed with `'` in CSV and written as a text cell with
-Excel's quote-prefix flag in Excel. Parquet and JSON Lines keep the exact text.
+would read as one (`formula_like`, `formula_like_cells` for a whole column) is prefixed with `'`
+in CSV and written as a text cell with Excel's quote-prefix flag in Excel. Parquet and JSON Lines
+keep the exact text.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +29,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -35,6 +40,7 @@ from openpyxl.styles import Font
 
 from stage8.db.column_types import MONEY_SCALE
 from stage8.errors import InvalidInput
+from stage8.reads.export import cells
 
 KINDS = ("id", "text", "int", "bool", "decimal", "timestamp", "json")
 EXCEL_MAX_ROWS = 1_048_575  # a sheet has 1,048,576 rows; one is the header
@@ -49,22 +55,7 @@ class Column:
     kind: str
 
 
-Chunks = Iterable[Sequence[Sequence[Any]]]
-
-
-def _json_text(value: Any) -> str:
-    # The tables select JSON columns as their stored text; a parsed value is serialised.
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-
-
-# Conversions to the text formats' values (CSV and JSON Lines); other kinds pass unchanged.
-_TEXT_OF: dict[str, Callable[[Any], Any]] = {
-    "id": str,
-    "bool": bool,  # SQLite returns computed booleans as 0/1
-    "decimal": lambda v: format(Decimal(v).quantize(_PLACES), "f"),  # never "1E-8"
-    "timestamp": lambda v: v.astimezone(UTC).isoformat(timespec="microseconds"),
-    "json": _json_text,
-}
+Batches = Iterable[pa.RecordBatch]
 
 
 # Spreadsheet formula injection (the OWASP "CSV injection" rule): Excel, LibreOffice and Google
@@ -81,66 +72,19 @@ def formula_like(kind: str, value: Any) -> bool:
     return kind in TEXT_KINDS and isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
 
 
-def spreadsheet_text(value: Any) -> Any:
-    """A text value as a CSV cell that spreadsheets show as text: formula-like text gets a
-    leading apostrophe, the spreadsheet's own "this is text" mark; anything else unchanged."""
-    return "'" + value if formula_like("text", value) else value
+def formula_like_cells(values: pa.Array) -> pa.Array:
+    """`formula_like` for a whole text column at once (a boolean column; false for null)."""
+    starts = [pc.starts_with(values, trigger) for trigger in FORMULA_TRIGGERS]
+    return pc.fill_null(functools.reduce(pc.or_, starts), False)
 
 
-def converter(
-    columns: Sequence[Column], *, spreadsheet: bool = False
-) -> Callable[[Sequence[Any]], list[Any]]:
-    """Turn a database row into export-ready values (None stays None). With `spreadsheet`,
-    formula-like text cells are prefixed with `'` (the CSV rule; see `formula_like`)."""
-    # Only the columns that need it are touched: this runs once per row of a million-row export.
-    special = [(i, _TEXT_OF[c.kind]) for i, c in enumerate(columns) if c.kind in _TEXT_OF]
-    if spreadsheet:  # after the kind's own conversion: JSON is guarded as the text it becomes
-        special += [(i, spreadsheet_text) for i, c in enumerate(columns) if c.kind in TEXT_KINDS]
-
-    def convert(row: Sequence[Any]) -> list[Any]:
-        out = list(row)
-        for i, f in special:
-            value = out[i]
-            if value is not None:
-                out[i] = f(value)
-        return out
-
-    return convert
-
-
-def write_csv(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
-    """RFC 4180 CSV in UTF-8 (no byte-order mark), a header row, empty cell for null,
-    booleans as True/False; a formula-like text cell is prefixed with `'`."""
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    convert = converter(columns, spreadsheet=True)
-    count = 0
-    try:
-        writer = csv.writer(text)
-        writer.writerow([c.name for c in columns])
-        for chunk in chunks:
-            writer.writerows(convert(row) for row in chunk)
-            count += len(chunk)
-        text.flush()
-    finally:
-        text.detach()  # leave the caller's file open
-    return count
-
-
-def write_jsonl(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
-    """One JSON object per line (UTF-8, every column present, null for missing values).
-
-    Costs and times are JSON strings, as in the CSV: a JSON number would be read as a float.
-    """
-    names = [c.name for c in columns]
-    convert = converter(columns)
-    encoder = json.JSONEncoder(ensure_ascii=False)
-    count = 0
-    for chunk in chunks:
-        lines = [encoder.encode(dict(zip(names, convert(row), strict=True))) for row in chunk]
-        if lines:
-            out.write(("\n".join(lines) + "\n").encode("utf-8"))
-        count += len(chunk)
-    return count
+def spreadsheet_text(values: pa.Array) -> pa.Array:
+    """Text cells as CSV cells that spreadsheets show as text: formula-like text gets a leading
+    apostrophe, the spreadsheet's own "this is text" mark; anything else unchanged."""
+    if not cells.starts_with_any(values, "".join(FORMULA_TRIGGERS).encode()):
+        return values
+    guard = formula_like_cells(values)
+    return pc.if_else(guard, pc.binary_join_element_wise("'", values, ""), values)
 
 
 _ARROW_TYPES = {
@@ -155,36 +99,83 @@ _ARROW_TYPES = {
 
 
 def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
-    """The explicit Parquet schema: the same types whatever the data (even zero rows)."""
+    """The explicit schema of every batch and of Parquet files: the same types whatever the
+    data (even zero rows)."""
     return pa.schema([pa.field(c.name, _ARROW_TYPES[c.kind], nullable=True) for c in columns])
 
 
-def _arrow_values(kind: str, values: Sequence[Any]) -> Sequence[Any]:
-    if kind == "id":
-        return [None if v is None else str(v) for v in values]
+def text_column(kind: str, values: pa.Array, *, booleans: tuple[str, str]) -> pa.Array:
+    """A column as the text formats write it (null stays null): ids and text unchanged, costs
+    with 8 places, ISO 8601 UTC times, booleans as the two words given."""
+    if kind == "decimal":
+        return cells.decimal_text(values)
+    if kind == "timestamp":
+        return cells.timestamp_text(values)
     if kind == "bool":
-        return [None if v is None else bool(v) for v in values]
-    if kind == "json":
-        return [None if v is None else _json_text(v) for v in values]
+        return cells.bool_text(values, *booleans)
+    if kind == "int":
+        return values.cast(pa.string())
     return values
 
 
-def write_parquet(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
+def _joined(parts: list, separator: str, out: BinaryIO) -> None:
+    """Join string columns (and scalars) row-wise with `separator`, null as empty, and write
+    the rows as they lie in the result's buffer."""
+    lines = pc.binary_join_element_wise(*parts, separator, null_handling="replace")
+    offsets = np.frombuffer(lines.buffers()[1], dtype="<i4")
+    data = lines.buffers()[2]
+    if data is not None:
+        out.write(memoryview(data)[offsets[lines.offset] : offsets[lines.offset + len(lines)]])
+
+
+def write_csv(out: BinaryIO, columns: Sequence[Column], batches: Batches) -> int:
+    """RFC 4180 CSV in UTF-8 (no byte-order mark), a header row, CRLF line ends, empty cell for
+    null, booleans as True/False; a formula-like text cell is prefixed with `'`."""
+    out.write((",".join(c.name for c in columns) + "\r\n").encode("utf-8"))
+    count = 0
+    for batch in batches:
+        parts = []
+        for c, values in zip(columns, batch.columns, strict=True):
+            text = text_column(c.kind, values, booleans=("True", "False"))
+            if c.kind in TEXT_KINDS:
+                text = cells.csv_quoted(spreadsheet_text(text))
+            parts.append(text)
+        parts[-1] = pc.binary_join_element_wise(parts[-1], "", "\r\n", null_handling="replace")
+        _joined(parts, ",", out)
+        count += batch.num_rows
+    return count
+
+
+def write_jsonl(out: BinaryIO, columns: Sequence[Column], batches: Batches) -> int:
+    """One JSON object per line (UTF-8, every column present, null for missing values).
+
+    Costs and times are JSON strings, as in the CSV: a JSON number would be read as a float.
+    """
+    count = 0
+    for batch in batches:
+        parts: list = []
+        for i, (c, values) in enumerate(zip(columns, batch.columns, strict=True)):
+            text = text_column(c.kind, values, booleans=("true", "false"))
+            if c.kind in ("id", "decimal", "timestamp"):
+                text = pc.binary_join_element_wise('"', text, '"', "")  # nothing to escape
+            elif c.kind in TEXT_KINDS:
+                text = cells.json_string(text)
+            parts += [("{" if i == 0 else ", ") + json.dumps(c.name) + ": ", text.fill_null("null")]
+        parts.append("}\n")
+        _joined(parts, "", out)
+        count += batch.num_rows
+    return count
+
+
+def write_parquet(out: BinaryIO, columns: Sequence[Column], batches: Batches) -> int:
     """Parquet (zstd) with the schema of `arrow_schema`: decimal128(18, 8) costs, microsecond
-    UTC timestamps; one row group per chunk."""
+    UTC timestamps; a row group per batch."""
     schema = arrow_schema(columns)
     count = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        for chunk in chunks:
-            if not chunk:
-                continue
-            by_column = list(zip(*chunk, strict=True))
-            arrays = [
-                pa.array(_arrow_values(c.kind, values), type=field.type)
-                for c, field, values in zip(columns, schema, by_column, strict=True)
-            ]
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-            count += len(chunk)
+        for batch in batches:
+            writer.write_batch(batch)
+            count += batch.num_rows
     return count
 
 
@@ -211,7 +202,7 @@ def _excel_text(ws: Any, text: str, *, quote_prefix: bool) -> WriteOnlyCell:
     return cell
 
 
-def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
+def write_xlsx(out: BinaryIO, columns: Sequence[Column], batches: Batches) -> int:
     """An .xlsx workbook with one sheet (openpyxl write-only mode: rows go to a temporary
     file, not memory). Ids are text, costs numbers formatted with 8 places, times Excel
     date-times in UTC (Excel keeps milliseconds), JSON as text; text is never a formula (a
@@ -224,39 +215,40 @@ def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
-    convert = converter(columns)
     kinds = [c.kind for c in columns]
 
-    def cell_of(kind: str, raw: Any, text: Any) -> Any:
-        if raw is None:
+    def cell_of(kind: str, value: Any) -> Any:
+        if value is None:
             return None
         if kind == "decimal":
-            cell = WriteOnlyCell(ws, value=_excel_cost(Decimal(raw)))
+            cell = WriteOnlyCell(ws, value=_excel_cost(value))
             cell.number_format = "0.00000000"
             return cell
         if kind == "timestamp":
-            cell = WriteOnlyCell(ws, value=raw.astimezone(UTC).replace(tzinfo=None))
+            cell = WriteOnlyCell(ws, value=value.astimezone(UTC).replace(tzinfo=None))
             cell.number_format = "yyyy-mm-dd hh:mm:ss.000"
             return cell
-        if isinstance(text, str):
+        if isinstance(value, str):
+            text = value
             # Control characters make Excel refuse the whole file; drop them from the cell.
             text = ILLEGAL_CHARACTERS_RE.sub("", text)
             if formula_like(kind, text) or text in ERROR_CODES:
                 return _excel_text(ws, text, quote_prefix=formula_like(kind, text))
-        return text
+            return text
+        return value
 
     count = 0
     try:
-        for chunk in chunks:
-            if count + len(chunk) > EXCEL_MAX_ROWS:
+        for batch in batches:
+            if count + len(batch) > EXCEL_MAX_ROWS:
                 raise InvalidInput(
                     f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has "
                     "more: narrow the filters or choose CSV or Parquet."
                 )
-            for row in chunk:
-                texts = convert(row)
-                ws.append([cell_of(k, r, t) for k, r, t in zip(kinds, row, texts, strict=True)])
-            count += len(chunk)
+            values = [column.to_pylist() for column in batch.columns]
+            for row in zip(*values, strict=True):
+                ws.append([cell_of(k, v) for k, v in zip(kinds, row, strict=True)])
+            count += len(batch)
     except BaseException:
         # The sheet streams to a temporary file: close it and remove it, or it stays until exit.
         with contextlib.suppress(Exception):
@@ -267,7 +259,7 @@ def write_xlsx(out: BinaryIO, columns: Sequence[Column], chunks: Chunks) -> int:
     return count
 
 
-WRITERS: dict[str, Callable[[BinaryIO, Sequence[Column], Chunks], int]] = {
+WRITERS: dict[str, Callable[[BinaryIO, Sequence[Column], Batches], int]] = {
     "csv": write_csv,
     "parquet": write_parquet,
     "xlsx": write_xlsx,

@@ -1,10 +1,11 @@
 """Export of attempts, instances and decision events as flat tables, filtered in SQL.
 
-`export_table` streams rows from a server-side cursor (`yield_per` chunks; a named cursor on
-PostgreSQL) into a writer of stage8.reads.export.formats, so memory stays flat however many rows
-there are. Columns and meaning are the stable schema of docs/export_schema.md: ids as strings, UTC
-ISO 8601 times, exact decimal costs, scene numbers and asset names beside the ids. Attempts and
-instances of deleted scenes are left out; decision events are history and keep them.
+`export_table` streams Arrow record batches straight from the database (ADBC; see
+stage8.reads.export.arrow_read) into a writer of stage8.reads.export.formats, one batch at a
+time, so memory stays flat however many rows there are. Columns and meaning are the stable
+schema of docs/export_schema.md: ids as strings, UTC ISO 8601 times, exact decimal costs, scene
+numbers and asset names beside the ids. Attempts and instances of deleted scenes are left out;
+decision events are history and keep them.
 """
 
 from __future__ import annotations
@@ -16,19 +17,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import BinaryIO
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES, Project, ProjectAsset, Scene
 from stage8.desk import Desk
 from stage8.errors import InvalidInput, NotFound
-from stage8.reads.export.formats import EXCEL_MAX_ROWS, WRITERS, Column, converter
+from stage8.reads.export.arrow_read import record_batches
+from stage8.reads.export.formats import (
+    EXCEL_MAX_ROWS,
+    WRITERS,
+    Column,
+    arrow_schema,
+    text_column,
+)
 from stage8.reads.export.tables import TABLES, Table
 
 FORMATS = tuple(WRITERS)
-CHUNK = 5000
 PREVIEW_ROWS = 200
-_NULLABLE = {"int": "Int64", "bool": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -138,26 +145,22 @@ def _check_project(session: Session, filters: ExportFilters) -> None:
         raise NotFound(f"No project named {filters.project!r}. Projects: {names or 'none'}.")
 
 
-def table_chunks(
+def table_batches(
     desk: Desk,
     what: str,
     filters: ExportFilters = ExportFilters(),
     *,
-    chunk_size: int = CHUNK,
     limit: int | None = None,
-) -> Iterator[list[tuple]]:
-    """The rows in chunks of at most `chunk_size` (values as the database returns them, in
-    column order), read in one transaction through a server-side cursor."""
+) -> Iterator[pa.RecordBatch]:
+    """The rows as Arrow record batches with the table's export schema (`arrow_schema`),
+    read by ADBC while one read transaction checks the project and adds computed columns."""
     table = _table(what)
     stmt = statement(what, filters)
-    if limit is not None:
-        stmt = stmt.limit(limit)
     with desk.read() as session:
         _check_project(session, filters)
-        conn = session.connection().execution_options(stream_results=True, yield_per=chunk_size)
-        for part in conn.execute(stmt).partitions():
-            rows = list(part)
-            yield table.finish(session, rows) if table.finish else rows
+        yield from record_batches(
+            session, stmt, table.columns, order=table.order, finish=table.finish, limit=limit
+        )
 
 
 def count_rows(desk: Desk, what: str, filters: ExportFilters = ExportFilters()) -> int:
@@ -174,12 +177,10 @@ def export_table(
     fmt: str,
     out: BinaryIO,
     filters: ExportFilters = ExportFilters(),
-    *,
-    chunk_size: int = CHUNK,
 ) -> int:
     """Write the filtered table as `fmt` to the binary file `out`; returns the row count.
 
-    Memory is bounded by `chunk_size` rows whatever the size of the table. An Excel export
+    Memory is bounded by one record batch whatever the size of the table. An Excel export
     too long for one sheet is refused before anything is written.
     """
     if fmt not in WRITERS:
@@ -189,8 +190,7 @@ def export_table(
             f"An Excel sheet holds at most {EXCEL_MAX_ROWS:,} rows and this export has more: "
             "narrow the filters or choose CSV or Parquet."
         )
-    chunks = table_chunks(desk, what, filters, chunk_size=chunk_size)
-    return WRITERS[fmt](out, columns_of(what), chunks)
+    return WRITERS[fmt](out, columns_of(what), table_batches(desk, what, filters))
 
 
 def export_bytes(
@@ -207,12 +207,16 @@ def preview(
 ) -> pd.DataFrame:
     """The first `limit` rows with the values of the CSV export, for showing on a page."""
     columns = columns_of(what)
-    convert = converter(columns)
-    chunks = table_chunks(desk, what, filters, limit=limit)
-    rows = [convert(row) for chunk in chunks for row in chunk]
-    frame = pd.DataFrame(rows, columns=[c.name for c in columns])
+    batches = list(table_batches(desk, what, filters, limit=limit))
+    table = pa.Table.from_batches(batches, schema=arrow_schema(columns))
+    shown = [
+        values if c.kind in ("int", "bool") else text_column(c.kind, values, booleans=("", ""))
+        for c, values in zip(columns, (v.combine_chunks() for v in table.columns), strict=True)
+    ]
     # Nullable dtypes, so a missing number stays empty instead of turning the column to float.
-    return frame.astype({c.name: _NULLABLE[c.kind] for c in columns if c.kind in _NULLABLE})
+    dtypes = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    frame = pa.table(shown, names=[c.name for c in columns]).to_pandas(types_mapper=dtypes.get)
+    return frame
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Each table is a list of (column name, kind, SQL expression) in schema order, the joins that
 reach every expression, the export order, and the expressions the export filters compare.
-Instances also get columns computed in Python (the effective master reference), added chunk by
-chunk by `finish` in a fixed number of queries per chunk.
+Instances also get columns computed in Python (the effective master reference), added batch by
+batch by `finish` in a fixed number of queries per batch.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Table:
     selected: Any = None
     live: Any = None
     computed: list[Column] = field(default_factory=list)
-    finish: Callable[[Session, list[tuple]], list[tuple]] | None = None
+    finish: Callable[[Session, list[int]], list[list[Any]]] | None = None
 
     @property
     def columns(self) -> list[Column]:
@@ -162,18 +162,19 @@ _REFERENCE_COLUMNS = [
 ]
 
 
-def _with_references(session: Session, rows: list[tuple]) -> list[tuple]:
-    """Add the effective master reference of each instance (a few queries per chunk)."""
-    refs = reference_states(session, [row[0] for row in rows])
-    out = []
-    for row in rows:
-        ref = refs.get(row[0])
+def _with_references(session: Session, instance_ids: list[int]) -> list[list[Any]]:
+    """The effective master reference of each instance, as the six columns of
+    `_REFERENCE_COLUMNS` (a few queries per batch)."""
+    refs = reference_states(session, instance_ids)
+    rows = []
+    for instance_id in instance_ids:
+        ref = refs.get(instance_id)
         if ref is None:
-            out.append((*row, None, None, None, None, None, None))
+            rows.append((None,) * len(_REFERENCE_COLUMNS))
             continue
         facts = (ref.effective_source, ref.effective_scene_number, ref.effective_image_id)
-        out.append((*row, *facts, ref.is_default, ref.stale, ref.stale_reason))
-    return out
+        rows.append((*facts, ref.is_default, ref.stale, ref.stale_reason))
+    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in _REFERENCE_COLUMNS]
 
 
 def _event_joins(stmt: Select) -> Select:
