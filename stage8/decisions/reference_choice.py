@@ -12,6 +12,7 @@ from stage8.decisions.use_master import apply_as_is
 from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import InvalidInput, NotFound
+from stage8.reviewers.roles import Actor, actor_name, authorise
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def use_reference(
     instance_id: int,
     choice: str | int,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> ReferenceChange:
@@ -45,6 +46,7 @@ def use_reference(
     to a master copy of the new reference in the same transaction (invariant 3).
     `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on.
     """
+    actor = authorise(actor, "reference")
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
         check_version(session, instance_id, expected_version)
@@ -60,7 +62,7 @@ def use_reference(
             instance.reference_image_id = entry.image_id
             instance.reference_scene_id = entry.scene_id if entry.source == "scene" else None
             instance.reference_chosen_at = utcnow()
-            instance.reference_chosen_by = actor
+            instance.reference_chosen_by = actor_name(actor)
             label = entry.label
         session.flush()
         if instance.use_master_as_is:

@@ -10,6 +10,7 @@ from stage8.decisions.events import instance_events
 from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
+from stage8.reviewers.roles import Actor, authorise
 
 
 def decision_history(desk: Desk, instance_id: int, limit: int = 50):
@@ -20,11 +21,12 @@ def decision_history(desk: Desk, instance_id: int, limit: int = 50):
 
 
 def revert_to(
-    desk: Desk, event_id: int, *, actor: str, expected_version: int | None = None
+    desk: Desk, event_id: int, *, actor: Actor, expected_version: int | None = None
 ) -> AttemptChange:
     """Go back to the selection a past event made; the revert is itself a new event.
 
     `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         event = session.get(DecisionEvent, event_id)
         target = (event.after or {}).get("selected_attempt_id") if event else None

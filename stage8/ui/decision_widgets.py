@@ -11,15 +11,17 @@ from stage8.decisions.use_master import set_use_master_as_is
 from stage8.desk import Desk
 from stage8.generation.run import queue_generation
 from stage8.reads.board import AssetPanel, pending_jobs
+from stage8.reviewers.roles import Identity, allowed
 from stage8.ui import state as keys
 from stage8.ui.carousel import CarouselItem, carousel
+from stage8.ui.messages import not_allowed_help
 from stage8.ui.session import ensure_worker
 from stage8.ui.text import md
 
 Act = Callable[..., None]
 
 
-def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def reference_carousel(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     """The chain (Master, Scene 1, …), the effective mark, stale warning, Use this reference."""
     ref = panel.reference
     iid = panel.instance_id
@@ -60,6 +62,8 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         st.button(
             "Back to the default",
             key=keys.reference_default_button(iid),
+            disabled=not allowed(actor, "reference"),
+            help=not_allowed_help(allowed(actor, "reference")),
             on_click=act,
             args=(iid, lambda: use_reference(desk, iid, "default", actor=actor)),
         )
@@ -67,13 +71,14 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
     st.button(
         "Use this reference",
         key=keys.use_reference_button(iid),
-        disabled=(i == ref.effective_index and not ref.stale),
+        disabled=(i == ref.effective_index and not ref.stale) or not allowed(actor, "reference"),
+        help=not_allowed_help(allowed(actor, "reference")),
         on_click=act,
         args=(iid, lambda: use_reference(desk, iid, choice, actor=actor)),
     )
 
 
-def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     iid = panel.instance_id
     key = keys.as_is_checkbox(iid)
     st.session_state[key] = panel.use_master_as_is
@@ -86,17 +91,20 @@ def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
         "Use master as-is",
         key=key,
         on_change=toggle,
-        help="Use the effective reference image directly and skip generation.",
+        disabled=not allowed(actor, "use_master_as_is"),
+        help=not_allowed_help(allowed(actor, "use_master_as_is"))
+        or "Use the effective reference image directly and skip generation.",
     )
 
 
-def generate_button(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def generate_button(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     iid = panel.instance_id
     st.button(
         "Generate",
         key=keys.generate_button(iid),
-        disabled=panel.use_master_as_is,
-        help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
+        disabled=panel.use_master_as_is or not allowed(actor, "generate"),
+        help=not_allowed_help(allowed(actor, "generate"))
+        or ("Untick 'Use master as-is' to generate." if panel.use_master_as_is else None),
         on_click=act,
         args=(iid, lambda: _queued(queue_generation(desk, iid, actor=actor))),
     )

@@ -15,14 +15,18 @@ import streamlit as st
 from stage8.decisions.uploads import UploadReport, display_filename, upload_images
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.reviewers.roles import Identity, allowed
 from stage8.ui import state as keys
+from stage8.ui.messages import not_allowed_help
 from stage8.ui.text import inert
 
 NO_SELECTION = "none"
 _STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}
 
 
-def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[[], None]) -> None:
+def upload_widget(
+    desk: Desk, instance_id: int, actor: Identity, on_change: Callable[[], None]
+) -> None:
     """Render the uploader for one scene asset instance.
 
     Shows the outcome of the previous upload (file names escaped), then the uploader; with
@@ -33,12 +37,15 @@ def upload_widget(desk: Desk, instance_id: int, actor: str, on_change: Callable[
     _show_outcome(instance_id)
     key = keys.uploader(instance_id, st.session_state.get(keys.upload_round(instance_id), 0))
     s = desk.settings
+    may = allowed(actor, "upload")
     files = st.file_uploader(
         "Upload your own images",
         type=None,
         accept_multiple_files=True,
         key=key,
-        help=(
+        disabled=not may,
+        help=not_allowed_help(may)
+        or (
             f"PNG, JPEG or WebP, judged by content, not by name; up to {s.max_upload_mb} MB and "
             f"{s.max_pixels / 1e6:g} megapixels each. Larger than {s.max_edge} pixels is "
             "scaled down; the orientation is fixed and metadata such as GPS is removed."
@@ -89,7 +96,7 @@ def _show_outcome(instance_id: int) -> None:
 
 
 def _upload(
-    desk: Desk, instance_id: int, actor: str, on_change: Callable[[], None], key: str
+    desk: Desk, instance_id: int, actor: Identity, on_change: Callable[[], None], key: str
 ) -> None:
     state = st.session_state
     files = [(f.name, f.getvalue()) for f in state.get(key) or []]
