@@ -93,6 +93,7 @@ def test_a_viewer_sees_every_decision_control_disabled_with_the_reason(app, ui_d
     assert all(b.help == VIEWER_CANNOT_DECIDE for b in buttons)
     assert at.checkbox(key=keys.as_is_checkbox(1)).disabled
     assert all(u.disabled for u in at.get("file_uploader"))
+    assert at.sidebar.text_input == []  # signed in: no typed reviewer name to override it
 
 
 def test_a_reviewer_may_decide_but_not_apply_cleanup(app, ui_desk):
