@@ -15,7 +15,7 @@ import streamlit as st
 from stage8.decisions.uploads import UploadReport, display_filename, upload_images
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
-from stage8.reviewers.roles import Identity, allowed
+from stage8.reviewers.roles import Actor, allowed, as_identity
 from stage8.ui import state as keys
 from stage8.ui.messages import not_allowed_help
 from stage8.ui.text import inert
@@ -25,7 +25,7 @@ _STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}
 
 
 def upload_widget(
-    desk: Desk, instance_id: int, actor: Identity, on_change: Callable[[], None]
+    desk: Desk, instance_id: int, actor: Actor, on_change: Callable[[], None]
 ) -> None:
     """Render the uploader for one scene asset instance.
 
@@ -37,7 +37,7 @@ def upload_widget(
     _show_outcome(instance_id)
     key = keys.uploader(instance_id, st.session_state.get(keys.upload_round(instance_id), 0))
     s = desk.settings
-    may = allowed(actor, "upload")
+    may = allowed(as_identity(actor), "upload")
     files = st.file_uploader(
         "Upload your own images",
         type=None,
@@ -96,7 +96,7 @@ def _show_outcome(instance_id: int) -> None:
 
 
 def _upload(
-    desk: Desk, instance_id: int, actor: Identity, on_change: Callable[[], None], key: str
+    desk: Desk, instance_id: int, actor: Actor, on_change: Callable[[], None], key: str
 ) -> None:
     state = st.session_state
     files = [(f.name, f.getvalue()) for f in state.get(key) or []]
