@@ -3,7 +3,7 @@
 import streamlit as st
 
 from stage8.config import install_log_redaction
-from stage8.ui.auth import may_see_pages, require_sign_in
+from stage8.ui.auth import can, may_see_pages, require_sign_in
 from stage8.ui.chrome import (
     collapse_sidebar_when_narrow,
     demo_banner,
@@ -43,11 +43,16 @@ pages = [
     st.Page("app_pages/storage.py", title="Storage", icon=":material/storage:", url_path="storage"),
     st.Page("app_pages/trash.py", title="Trash", icon=":material/delete:", url_path="trash"),
 ]
+REVIEWERS_PAGE = st.Page(
+    "app_pages/reviewers.py", title="Reviewers", icon=":material/group:", url_path="reviewers"
+)
 # The gate comes first: it needs only the password setting, so a broken database (or store)
 # shows nothing, not even its error, to a visitor who has not signed in. Navigation is set up
 # (hidden) before it only so that a deep link such as /scene?scene=3 still opens after sign-in.
 password = gate_password()
 visible = signed_in(password) and may_see_pages()
+if visible and can("manage_reviewers"):  # listed only for admins (the services refuse others)
+    pages.append(REVIEWERS_PAGE)
 navigation = st.navigation(pages, position="sidebar" if visible else "hidden")
 login_gate(password)
 require_sign_in()  # with [auth] in secrets.toml: st.login, role from the database

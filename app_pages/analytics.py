@@ -3,9 +3,10 @@
 import streamlit as st
 
 from stage8.errors import Stage8Error
-from stage8.reads import analytics
+from stage8.reads import analytics, reviewer_analytics
 from stage8.reads.export.stream import filter_choices
 from stage8.ui import export_widgets as w
+from stage8.ui import reviewer_charts
 from stage8.ui import state as keys
 from stage8.ui.messages import NO_PROJECT
 from stage8.ui.session import get_desk, show_error
@@ -25,6 +26,8 @@ try:
     sources = analytics.selected_sources(desk, project)
     tries = analytics.attempts_per_decided_instance(desk, project)
     coverage = analytics.review_coverage(desk, project)
+    per_reviewer = reviewer_analytics.decisions_per_reviewer_per_day(desk, project)
+    spent_by = reviewer_analytics.generation_cost_per_reviewer(desk, project)
 except Stage8Error as exc:
     show_error(exc)
     st.stop()
@@ -60,3 +63,15 @@ w.figure(
     "attempts_per_decided_instance",
 )
 w.figure("Review coverage per scene", w.coverage_chart(coverage), coverage, "review_coverage")
+w.figure(
+    "Decisions per reviewer per day",
+    reviewer_charts.decisions_chart(per_reviewer),
+    per_reviewer,
+    "decisions_per_reviewer",
+)
+w.figure(
+    "Cost of each reviewer's generations",
+    reviewer_charts.generation_cost_chart(spent_by),
+    spent_by,
+    "generation_cost_per_reviewer",
+)

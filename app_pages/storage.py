@@ -5,9 +5,11 @@ import streamlit as st
 
 from stage8.cleanup.apply import apply_cleanup
 from stage8.errors import Stage8Error
+from stage8.reviewers.roles import allowed
 from stage8.ui import cleanup_widgets as w
 from stage8.ui import state as keys
-from stage8.ui.session import current_actor, get_desk, show_error
+from stage8.ui.auth import current_identity
+from stage8.ui.session import get_desk, show_error
 
 desk = get_desk()
 st.title("Storage")
@@ -41,5 +43,5 @@ def _apply() -> None:
     st.session_state[keys.CLEANUP_CONFIRM] = ""
 
 
-actor = current_actor()
-w.apply_controls(plan, _apply)
+actor = current_identity()
+w.apply_controls(plan, _apply, allowed=allowed(actor, "cleanup_apply"))

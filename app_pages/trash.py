@@ -6,11 +6,13 @@ from stage8.cleanup.apply import purge_now
 from stage8.cleanup.trash import list_trash
 from stage8.decisions.attempts import restore_attempt
 from stage8.errors import Stage8Error
+from stage8.reviewers.roles import allowed
 from stage8.ui import cleanup_widgets as w
-from stage8.ui.session import current_actor, get_desk, show_error
+from stage8.ui.auth import current_identity
+from stage8.ui.session import get_desk, show_error
 
 desk = get_desk()
-actor = current_actor()
+actor = current_identity()
 st.title("Trash")
 st.caption(
     f"Trashed attempts are purged {desk.settings.trash_retention_days} days after they were "
@@ -40,4 +42,10 @@ if not items:
     st.info("The trash is empty.", icon=":material/delete:")
     st.stop()
 st.markdown(f"**{len(items)}** attempts in the trash.")
-w.trash_list(items, on_restore=_restore, on_purge=_purge)
+w.trash_list(
+    items,
+    on_restore=_restore,
+    on_purge=_purge,
+    may_restore=allowed(actor, "decide"),
+    may_purge=allowed(actor, "purge"),
+)

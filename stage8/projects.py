@@ -26,6 +26,7 @@ from stage8.decisions.use_master import apply_as_is
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, InvalidInput, NotFound
 from stage8.images.ingest import image_row, rows_or_rollback_objects, stage_bytes
+from stage8.reviewers.roles import Actor, authorise
 
 
 def create_project(desk: Desk, name: str, *, description: str = "", is_demo: bool = False) -> int:
@@ -111,7 +112,7 @@ def add_instance(
     *,
     description: str | None = None,
     tags: list[str] | None = None,
-    actor: str = "system",
+    actor: Actor = "system",
     apply_as_is_rule: bool = True,
 ) -> int:
     """Put an asset into a scene, in one transaction.
@@ -142,7 +143,7 @@ def add_instance(
         return instance.id
 
 
-def _set_scene_deleted(session: Session, scene_id: int, deleted: bool, actor: str) -> Scene:
+def _set_scene_deleted(session: Session, scene_id: int, deleted: bool, actor: Actor) -> Scene:
     scene = session.get(Scene, scene_id, with_for_update=True)
     if scene is None:
         raise NotFound(f"Scene {scene_id} does not exist.")
@@ -172,22 +173,24 @@ def _set_scene_deleted(session: Session, scene_id: int, deleted: bool, actor: st
     return scene
 
 
-def delete_scene(desk: Desk, scene_id: int, *, actor: str) -> None:
+def delete_scene(desk: Desk, scene_id: int, *, actor: Actor) -> None:
     """Soft-delete a scene; it can be restored, and its images go through trash and purge."""
+    actor = authorise(actor, "scene_delete")
     with desk.tx() as session:
         _set_scene_deleted(session, scene_id, True, actor)
 
 
-def restore_scene(desk: Desk, scene_id: int, *, actor: str) -> int:
+def restore_scene(desk: Desk, scene_id: int, *, actor: Actor) -> int:
     """Undo a scene's deletion, in one transaction: the scene comes back, and so do the
     attempts the cleanup moved to the trash because it was deleted (unless already purged),
     with their selection. Returns how many attempts came back."""
+    actor = authorise(actor, "scene_restore")
     with desk.tx() as session:
         scene = _set_scene_deleted(session, scene_id, False, actor)
         return _restore_scene_attempts(session, scene, actor)
 
 
-def _restore_scene_attempts(session: Session, scene: Scene, actor: str) -> int:
+def _restore_scene_attempts(session: Session, scene: Scene, actor: Actor) -> int:
     scene_id = scene.id
     reason = f"cleanup: scene {scene.scene_number} was deleted"
     instances = list(

@@ -45,6 +45,7 @@ from stage8.decisions import ledger
 from stage8.decisions.protection import Protection, hold_reason, load_protection
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound, Stage8Error
+from stage8.reviewers.roles import Actor, authorise
 
 __all__ = ["apply_cleanup", "plan_cleanup", "purge_expired", "purge_now"]
 
@@ -137,7 +138,7 @@ def apply_cleanup(
     desk: Desk,
     plan: CleanupPlan | None = None,
     *,
-    actor: str,
+    actor: Actor,
     progress: Callable[[CleanupProgress], None] | None = None,
 ) -> CleanupResult:
     """Carry out the plan (a fresh one when None); run it again to finish an interrupted one.
@@ -149,6 +150,7 @@ def apply_cleanup(
     recorded in `errors` and the rest continues; nothing a row still uses is ever removed, and
     objects left behind are found by the next plan.
     """
+    actor = authorise(actor, "cleanup_apply")
     plan = plan or plan_cleanup(desk)
     result = CleanupResult()
     trash_groups = _by_instance(plan.to_trash)
@@ -192,7 +194,11 @@ def apply_cleanup(
 
 
 def _trash_instance(
-    session: Session, instance_id: int, planned: list[PlannedAttempt], plan: CleanupPlan, actor: str
+    session: Session,
+    instance_id: int,
+    planned: list[PlannedAttempt],
+    plan: CleanupPlan,
+    actor: Actor,
 ) -> list[int]:
     instance = get_instance(session, instance_id, for_update=True)
     live = attempt_rows(session, Attempt.instance_id == instance_id, Attempt.trashed_at.is_(None))
@@ -227,7 +233,11 @@ def _trash_instance(
 
 
 def _purge_instance(
-    session: Session, instance_id: int, planned: list[PlannedAttempt], plan: CleanupPlan, actor: str
+    session: Session,
+    instance_id: int,
+    planned: list[PlannedAttempt],
+    plan: CleanupPlan,
+    actor: Actor,
 ) -> tuple[list[int], list]:
     get_instance(session, instance_id, for_update=True)
     ids = [p.attempt_id for p in planned]
@@ -241,13 +251,14 @@ def _purge_instance(
     return [r.id for r in going], freed
 
 
-def purge_now(desk: Desk, attempt_id: int, *, actor: str) -> PurgeResult:
+def purge_now(desk: Desk, attempt_id: int, *, actor: Actor) -> PurgeResult:
     """Purge one trashed attempt before its retention ends (a reviewer's explicit choice).
 
     Refuses (DecisionConflict) an attempt that is not in the trash or that something holds:
     pinned, selected, or a protected image. Its image rows and objects go only when nothing
     else uses them; an object whose removal fails is left for the next cleanup.
     """
+    actor = authorise(actor, "purge")
     with desk.tx() as session:
         instance_id = session.scalar(select(Attempt.instance_id).where(Attempt.id == attempt_id))
         if instance_id is None:
@@ -269,10 +280,11 @@ def purge_now(desk: Desk, attempt_id: int, *, actor: str) -> PurgeResult:
 def purge_expired(
     desk: Desk,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     progress: Callable[[CleanupProgress], None] | None = None,
 ) -> CleanupResult:
     """Purge every trashed attempt whose retention has ended; nothing is moved to the trash."""
+    actor = authorise(actor, "purge")
     plan = plan_cleanup(desk, now=now, trash=False, sweep=False)
     return apply_cleanup(desk, plan, actor=actor, progress=progress)

@@ -28,6 +28,7 @@ from stage8.decisions.events import record_event
 from stage8.decisions.protection import hold_reason, load_protection
 from stage8.desk import Desk
 from stage8.images.objects import object_keys
+from stage8.reviewers.roles import Actor
 from stage8.units import dataclass_json
 
 ACTIVE_JOB_STATUSES = ("queued", "running")
@@ -161,7 +162,7 @@ def still_used(session: Session, image_ids: set[int]) -> set[int]:
     return set(session.scalars(queries[0].union(*queries[1:])))
 
 
-def purge_rows(session: Session, rows: list[Any], *, actor: str, reason: str) -> list[FreedImage]:
+def purge_rows(session: Session, rows: list[Any], *, actor: Actor, reason: str) -> list[FreedImage]:
     """Delete these attempt rows (of one project) and the image rows nothing uses anymore.
 
     Runs in the caller's transaction, which must hold the attempts' instance locks and have

@@ -18,10 +18,13 @@ from stage8.desk import open_desk
 from stage8.errors import DecisionConflict, NotFound
 from stage8.reads.board import project_overview
 from stage8.reads.integrity import check, object_counts
+from stage8.reviewers.roles import Identity, operator
 
 
-def actor(args: argparse.Namespace) -> str:
-    return getattr(args, "actor", None) or os.environ.get("USER") or "cli"
+def actor(args: argparse.Namespace) -> Identity:
+    """The operator running a verb: an admin under `--actor` (default $USER), source "cli", so
+    the events of their decisions say they came from the command line."""
+    return operator(getattr(args, "actor", None) or os.environ.get("USER") or "cli")
 
 
 def print_json(data: Any) -> None:

@@ -14,7 +14,6 @@ from stage8.reviewers.roles import (
     add_reviewer,
     list_reviewers,
     normalise_email,
-    operator,
     remove_reviewer,
 )
 
@@ -27,7 +26,7 @@ def _default_role_words(default_role: str) -> str:
 
 def _reviewers(args: argparse.Namespace) -> int:
     d = desk()
-    me = operator(actor(args))
+    me = actor(args)
     if args.action == "list":
         entries = list_reviewers(d, me)
         if args.json:

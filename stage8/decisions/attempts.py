@@ -22,6 +22,7 @@ from stage8.decisions.versions import check_version
 from stage8.decisions.views import AttemptView, attempt_views
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
+from stage8.reviewers.roles import Actor, authorise
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def select_attempt(
     desk: Desk,
     attempt_id: int,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     reason_code: str | None = None,
     expected_version: int | None = None,
@@ -70,6 +71,7 @@ def select_attempt(
     """Make the attempt the one used for its instance, with a decision event, atomically.
 
     `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         attempt, instance = _locked(session, attempt_id, expected_version)
         if attempt.trashed_at is not None:
@@ -91,10 +93,11 @@ def set_pinned(
     attempt_id: int,
     pinned: bool,
     *,
-    actor: str,
+    actor: Actor,
     expected_version: int | None = None,
 ) -> AttemptView:
     """Pin (protect from the cap and cleanup) or unpin an attempt (StaleVersion: see select)."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         attempt, instance = _locked(session, attempt_id, expected_version)
         if pinned and attempt.trashed_at is not None:
@@ -119,13 +122,14 @@ def trash_attempt(
     desk: Desk,
     attempt_id: int,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     reason_code: str | None = None,
     expected_version: int | None = None,
 ) -> AttemptView:
     """Move an attempt to the trash (restorable). The selected attempt cannot be trashed.
     `reason_code`: one of STAGE8_REASON_CODES (stage8.decisions.reasons), `reason` a note."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         attempt, instance = _locked(session, attempt_id, expected_version)
         if instance.selected_attempt_id == attempt.id:
@@ -145,9 +149,10 @@ def trash_attempt(
 
 
 def restore_attempt(
-    desk: Desk, attempt_id: int, *, actor: str, expected_version: int | None = None
+    desk: Desk, attempt_id: int, *, actor: Actor, expected_version: int | None = None
 ) -> AttemptView:
     """Bring an attempt back from the trash; an instance with no selection selects it."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         attempt, instance = _locked(session, attempt_id, expected_version)
         ledger.restore(session, instance, [attempt], actor=actor)
@@ -170,12 +175,13 @@ def add_attempt(
     *,
     source: str,
     image_id: int,
-    actor: str,
+    actor: Actor,
     select_it: bool = True,
     expected_version: int | None = None,
     **fields: Any,
 ) -> AttemptChange:
     """Add an attempt for an existing image (any source) in one transaction, cap included."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
         check_version(session, instance_id, expected_version)

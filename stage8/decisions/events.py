@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from stage8.db.column_types import utcnow
 from stage8.db.models import DecisionEvent, SceneAssetInstance
+from stage8.reviewers.roles import Actor, Identity
 
 EVENT_KINDS = (
     "select",
@@ -55,6 +56,8 @@ class EventView:
     reason: str | None
     created_at: datetime
     reason_code: str | None = None
+    role: str | None = None  # the actor's role when they decided (None: before roles existed)
+    actor_source: str | None = None  # sign-in, typed, cli or worker
 
 
 _BUMPED = "stage8.versions.bumped"
@@ -108,7 +111,7 @@ def record_event(
     *,
     project_id: int,
     kind: str,
-    actor: str,
+    actor: Actor,
     instance_id: int | None = None,
     attempt_id: int | None = None,
     before: dict[str, Any] | None = None,
@@ -117,7 +120,9 @@ def record_event(
 ) -> DecisionEvent:
     """Add an event to the caller's transaction, so it commits with the decision or not at all.
 
-    An event on an instance bumps its version (once per transaction) and records it in `after`."""
+    An event on an instance bumps its version (once per transaction) and records it in `after`.
+    An Identity as `actor` records their role and how the desk knew them (`actor_source`); a
+    plain name (the demo seed, internal callers) records neither."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     if instance_id is not None:
@@ -134,7 +139,9 @@ def record_event(
         instance_id=instance_id,
         attempt_id=attempt_id,
         kind=kind,
-        actor=actor or "unknown",
+        actor=(actor.actor if isinstance(actor, Identity) else actor) or "unknown",
+        role=actor.role if isinstance(actor, Identity) else None,
+        actor_source=actor.source if isinstance(actor, Identity) else None,
         before=before,
         after=after,
         reason=reason or None,
@@ -156,6 +163,8 @@ def to_view(event: DecisionEvent) -> EventView:
         reason=event.reason,
         created_at=event.created_at,
         reason_code=event.reason_code,
+        role=event.role,
+        actor_source=event.actor_source,
     )
 
 

@@ -23,6 +23,7 @@ from stage8.db.models import Attempt, DecisionEvent, Scene, SceneAssetInstance
 from stage8.decisions.events import record_event
 from stage8.decisions.protection import cap_reason, load_protection, over_cap
 from stage8.decisions.references import effective_reference
+from stage8.reviewers.roles import Actor, actor_name
 
 
 def project_id_of(session: Session, instance: SceneAssetInstance) -> int:
@@ -42,7 +43,7 @@ def record(
     instance: SceneAssetInstance,
     kind: str,
     *,
-    actor: str,
+    actor: Actor,
     attempt: Attempt | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -88,7 +89,7 @@ def select(
     instance: SceneAssetInstance,
     attempt: Attempt,
     *,
-    actor: str,
+    actor: Actor,
     kind: str = "select",
     reason: str | None = None,
     as_is: bool = False,
@@ -130,7 +131,7 @@ def new_attempt(
     *,
     source: str,
     image_id: int,
-    actor: str,
+    actor: Actor,
     select_it: bool,
     human_selection: bool = True,
     cap: int,
@@ -151,7 +152,7 @@ def new_attempt(
         source=source,
         image_id=image_id,
         cost_usd=cost_usd,
-        created_by=actor,
+        created_by=actor_name(actor),
         created_at=utcnow(),
         **fields,
     )
@@ -179,7 +180,7 @@ def trash(
     instance: SceneAssetInstance,
     attempt: Attempt,
     *,
-    actor: str,
+    actor: Actor,
     kind: str,
     why: str,
     reason: str | None = None,
@@ -213,7 +214,7 @@ def evict_over_cap(
     instance: SceneAssetInstance,
     *,
     cap: int,
-    actor: str,
+    actor: Actor,
     keep: set[int] | frozenset[int] = frozenset(),
 ) -> list[Attempt]:
     """Move the oldest unheld live attempts to the trash until at most `cap` are live.
@@ -250,7 +251,7 @@ def restore(
     instance: SceneAssetInstance,
     attempts: list[Attempt],
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     select_if_none: Attempt | None = None,
     human: bool = True,

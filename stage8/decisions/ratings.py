@@ -18,6 +18,7 @@ from stage8.decisions import ledger
 from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, InvalidInput, NotFound
+from stage8.reviewers.roles import Actor, authorise
 
 STARS = range(1, 6)
 
@@ -27,10 +28,11 @@ def rate_attempt(
     attempt_id: int,
     stars: int | None,
     *,
-    actor: str,
+    actor: Actor,
     expected_version: int | None = None,
 ) -> str:
     """Give a live attempt 1-5 stars (None: clear its rating); returns the message to show."""
+    actor = authorise(actor, "decide")
     if stars is not None and (type(stars) is not int or stars not in STARS):
         raise InvalidInput(f"A rating is 1 to 5 stars, not {stars!r}.")
     with desk.tx() as session:

@@ -12,6 +12,7 @@ from stage8.decisions.use_master import apply_as_is
 from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import InvalidInput, NotFound
+from stage8.reviewers.roles import Actor, actor_name, authorise
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def use_reference(
     instance_id: int,
     choice: str | int,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> ReferenceChange:
@@ -50,6 +51,7 @@ def use_reference(
     to a master copy of the new reference in the same transaction (invariant 3).
     `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on.
     """
+    actor = authorise(actor, "reference")
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
         check_version(session, instance_id, expected_version)
@@ -67,7 +69,7 @@ def use_reference(
         instance.reference_image_id = entry.image_id
         instance.reference_scene_id = scene_id
         instance.reference_chosen_at = utcnow()
-        instance.reference_chosen_by = actor
+        instance.reference_chosen_by = actor_name(actor)
         return _recorded(
             session, desk, instance, before, f"Reference set to {entry.label}.", actor, reason
         )
@@ -77,7 +79,7 @@ def follow_default(
     desk: Desk,
     instance_id: int,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> ReferenceChange:
@@ -86,6 +88,7 @@ def follow_default(
     Nothing changes (and nothing is recorded) when it already follows the default. One
     transaction with its `reference` event; while "use master as-is" is on, the as-is image
     moves to the default in the same transaction, which fixes it as the accepted reference."""
+    actor = authorise(actor, "reference")
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
         check_version(session, instance_id, expected_version)
@@ -102,7 +105,7 @@ def follows_default(state: ReferenceState, as_is: bool) -> bool:
 
 
 def _follow_default(
-    session, desk: Desk, instance, before: ReferenceState, *, actor: str, reason: str | None
+    session, desk: Desk, instance, before: ReferenceState, *, actor: Actor, reason: str | None
 ) -> ReferenceChange:
     default = before.chain[before.default_index] if before.default_index is not None else None
     label = default.label if default is not None else "no image"
@@ -119,7 +122,7 @@ def _follow_default(
 
 
 def _recorded(
-    session, desk: Desk, instance, before: ReferenceState, message: str, actor: str, reason
+    session, desk: Desk, instance, before: ReferenceState, message: str, actor: Actor, reason
 ) -> ReferenceChange:
     """Apply as-is again when it is on, record the `reference` event, report the change."""
     session.flush()

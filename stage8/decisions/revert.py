@@ -17,6 +17,7 @@ from stage8.decisions.use_master import apply_as_is
 from stage8.decisions.versions import check_version
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound
+from stage8.reviewers.roles import Actor, authorise
 
 
 class NothingToUndo(DecisionConflict):
@@ -31,11 +32,12 @@ def decision_history(desk: Desk, instance_id: int, limit: int = 50):
 
 
 def revert_to(
-    desk: Desk, event_id: int, *, actor: str, expected_version: int | None = None
+    desk: Desk, event_id: int, *, actor: Actor, expected_version: int | None = None
 ) -> AttemptChange:
     """Go back to the selection a past event made; the revert is itself a new event.
 
     `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         event = session.get(DecisionEvent, event_id)
         target = (event.after or {}).get("selected_attempt_id") if event else None
@@ -100,13 +102,14 @@ def _last_undoable(session: Session, scene_id: int) -> DecisionEvent | None:
     return None
 
 
-def undo_last(desk: Desk, scene_id: int, *, actor: str) -> UndoResult:
+def undo_last(desk: Desk, scene_id: int, *, actor: Actor) -> UndoResult:
     """Take back the newest decision of the scene not undone yet, as a new event of its own:
     a selection (or revert) selects the attempt selected before it, pin/unpin toggles back, a
     move to the trash restores the attempt, use master as-is on/off goes back. One transaction.
 
     NothingToUndo when the scene has no such decision; DecisionConflict when the earlier state
     can no longer be had (the attempt was purged or is in the trash)."""
+    actor = authorise(actor, "decide")
     with desk.tx() as session:
         event = _last_undoable(session, scene_id)
         if event is None:

@@ -32,6 +32,7 @@ from stage8.images.ingest import (
     stage_image,
 )
 from stage8.images.pipeline import ProcessedImage, process
+from stage8.reviewers.roles import Actor, authorise
 from stage8.storage.keys import content_addressed_key
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def upload_images(
     instance_id: int,
     files: list[tuple[str, bytes]],
     *,
-    actor: str,
+    actor: Actor,
     select: Choice = "last",
     expected_version: int | None = None,
 ) -> UploadReport:
@@ -144,6 +145,7 @@ def upload_images(
     instance version the reviewer saw; StaleVersion when it moved on (no row and no new object
     stays).
     """
+    actor = authorise(actor, "upload")
     if not (select in ("last", "none") or (type(select) is int and 0 <= select < len(files))):
         raise ValueError(f"select must be 'last', 'none' or a file index, got {select!r}")
     cap = desk.settings.attempt_cap
@@ -252,7 +254,7 @@ def _write_rows(
     accepted: list[_Accepted],
     staged: list[StagedImage],
     chosen: int | None,
-    actor: str,
+    actor: Actor,
     expected_version: int | None,
 ) -> _Outcome:
     instance = get_instance(session, instance_id, for_update=True)

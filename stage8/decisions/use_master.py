@@ -22,6 +22,7 @@ from stage8.decisions.references import effective_reference
 from stage8.decisions.versions import StaleVersion, check_version
 from stage8.desk import Desk
 from stage8.errors import DecisionConflict, NotFound, Stage8Error
+from stage8.reviewers.roles import Actor, actor_name, authorise
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def set_use_master_as_is(
     instance_id: int,
     on: bool,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
     reason_code: str | None = None,
     expected_version: int | None = None,
@@ -49,6 +50,7 @@ def set_use_master_as_is(
     existing one, never copying bytes) or off (keep the current image), in one transaction.
 
     `expected_version`: the instance version the reviewer saw; StaleVersion when it moved on."""
+    actor = authorise(actor, "use_master_as_is")
     with desk.tx() as session:
         instance = get_instance(session, instance_id, for_update=True)
         check_version(session, instance_id, expected_version)
@@ -65,7 +67,7 @@ def _turn(
     instance: SceneAssetInstance,
     on: bool,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None,
 ) -> AsIsResult:
     if on:
@@ -91,7 +93,7 @@ def apply_as_is(
     desk: Desk,
     instance: SceneAssetInstance,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None = None,
 ) -> AsIsResult:
     """Inside the caller's transaction (instance row locked): select a master copy of the
@@ -124,7 +126,7 @@ def apply_as_is(
         instance.reference_image_id = entry.image_id
         instance.reference_scene_id = entry.scene_id if entry.source == "scene" else None
         instance.reference_chosen_at = utcnow()
-        instance.reference_chosen_by = actor
+        instance.reference_chosen_by = actor_name(actor)
     evicted: list[Attempt] = []
     if copy is None:
         copy, evicted = ledger.new_attempt(
@@ -165,7 +167,7 @@ def use_master_bulk(
     instance_ids: list[int],
     *,
     on: bool = True,
-    actor: str,
+    actor: Actor,
     versions: Mapping[int, int] | None = None,
 ) -> list[AsIsResult]:
     """Apply (or turn off) as-is for each instance in its own transaction; one failing asset
@@ -173,6 +175,7 @@ def use_master_bulk(
 
     `versions`: instance id -> the version the reviewer saw; an asset that changed since is
     skipped with `stale=True`, its current version and who changed it (the message)."""
+    actor = authorise(actor, "use_master_as_is")
     results = []
     for instance_id in instance_ids:
         expected = versions.get(instance_id) if versions is not None else None

@@ -36,6 +36,7 @@ from stage8.generation import jobs
 from stage8.generation.jobs import JobView, job_status, job_view  # noqa: F401 (job_status: public here)
 from stage8.images.ingest import StagedImage, image_row, rows_or_rollback_objects, stage_bytes
 from stage8.providers.base import GeneratedImage, GenerationRequest
+from stage8.reviewers.roles import Actor, actor_name, authorise, on_behalf_of
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def queue_generation(
     desk: Desk,
     instance_id: int,
     *,
-    actor: str,
+    actor: Actor,
     prompt: str | None = None,
     count: int = 1,
     seed: int | None = None,
@@ -99,6 +100,7 @@ def queue_generation(
     Raises ConfigError when the provider cannot be used (e.g. no GEMINI_API_KEY), and
     DecisionConflict when "use master as-is" is on (nothing is generated for such an instance).
     """
+    actor = authorise(actor, "generate")
     check_request(prompt, count, desk.settings.attempt_cap)
     if seed is not None and not INTEGER_MIN <= seed <= INTEGER_MAX - (count - 1):
         raise InvalidInput(
@@ -143,7 +145,7 @@ def queue_generation(
                 model=provider.model,
                 reference_image_id=ref.effective_image_id if ref else None,
                 seed=seed + i,
-                requested_by=actor,
+                requested_by=actor_name(actor),
                 selection_version_at_queue=instance.selection_version,
                 estimated_cost_usd=estimate,
                 tries=0,
@@ -158,13 +160,14 @@ def queue_generation(
         return [job.id for job in queued]
 
 
-def queue_bulk(desk: Desk, instance_ids: list[int], *, actor: str) -> list[BulkResult]:
+def queue_bulk(desk: Desk, instance_ids: list[int], *, actor: Actor) -> list[BulkResult]:
     """Queue one generation for each instance, each in its own transaction.
 
     An instance is skipped, with the reason, when "use master as-is" is on, when it already has
     a generation waiting or running, or when it no longer exists; the others are still queued.
     A provider that cannot be used (ConfigError) stops the whole batch before anything is queued.
     """
+    actor = authorise(actor, "generate")
     desk.provider  # noqa: B018 (a missing key fails the batch up front, with one message)
     ids = list(dict.fromkeys(instance_ids))
     with desk.tx() as session:
@@ -336,7 +339,7 @@ def _finish(
             instance,
             source="generated",
             image_id=image_row(session, staged).id,
-            actor=job.requested_by or worker_id,
+            actor=on_behalf_of(job.requested_by, worker_id),
             select_it=not human_changed,
             human_selection=False,
             cap=desk.settings.attempt_cap,

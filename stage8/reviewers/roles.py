@@ -37,6 +37,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reference": ("reviewer", "choose master references"),
     "cleanup_apply": ("admin", "apply the cleanup plan"),
     "purge": ("admin", "purge attempts from the trash"),
+    "scene_delete": ("admin", "delete a scene"),
     "scene_restore": ("admin", "restore a deleted scene"),
     "manage_reviewers": ("admin", "list, add or remove reviewers"),
 }
@@ -55,8 +56,9 @@ class Identity:
     """The person behind a request, as every service sees them.
 
     `source` says how the desk knows them: "sign-in" (OpenID Connect), "typed" (no sign-in is
-    configured: the name typed in the sidebar, allowed everything, as before roles existed), or
-    "cli" (an operator on the command line, who acts as admin)."""
+    configured: the name typed in the sidebar, allowed everything, as before roles existed),
+    "cli" (an operator on the command line, who acts as admin) or "worker" (the generation worker
+    finishing a job on behalf of the person who queued it)."""
 
     email: str | None
     name: str
@@ -128,6 +130,43 @@ def signed_in(desk: Desk, email: str, name: str | None = None) -> Identity:
 def operator(name: str) -> Identity:
     """The command line's identity: an operator acting as admin under their own name."""
     return Identity(email=None, name=name, role="admin", source="cli")
+
+
+# What every mutating service accepts as `actor=`: an Identity, or for compatibility a plain name
+# (a typed reviewer name without sign-in, allowed everything: see `as_identity`).
+Actor = Identity | str
+
+
+def as_identity(actor: Actor) -> Identity:
+    """The Identity behind a service's `actor=` argument.
+
+    A plain string is a name typed without sign-in (source "typed"), allowed everything, as the
+    desk without `[auth]` behaves; pages with sign-in and the command line pass an Identity."""
+    if isinstance(actor, Identity):
+        return actor
+    name = (actor or "").strip() or "unknown"
+    return Identity(email=None, name=name, role="admin", source="typed")
+
+
+def actor_name(actor: Actor) -> str:
+    """What rows record as the person (`created_by`, `requested_by`, the event's actor)."""
+    return as_identity(actor).actor
+
+
+def on_behalf_of(requester: str | None, worker_id: str) -> Identity:
+    """The worker's identity while it finishes a job: it acts for the person who queued it,
+    with the least role that may generate (queueing already checked the requester's role)."""
+    name = requester or worker_id
+    email = name if "@" in name else None
+    return Identity(email=email, name=name, role="reviewer", source="worker")
+
+
+def authorise(actor: Actor, action: str) -> Identity:
+    """The first line of every mutating service: the actor as an Identity, refused
+    (NotAllowed, saying who can) unless their role may do `action`."""
+    who = as_identity(actor)
+    require(who, action)
+    return who
 
 
 def allowed(actor: Identity, action: str) -> bool:

@@ -11,8 +11,11 @@ from stage8.errors import Stage8Error
 from stage8.generation.jobs import job_status
 from stage8.generation.run import estimate_cost, queue_bulk
 from stage8.reads.board import SceneBoard
+from stage8.reviewers.roles import allowed
 from stage8.ui import state as keys
-from stage8.ui.session import current_actor, ensure_worker
+from stage8.ui.auth import current_identity
+from stage8.ui.messages import not_allowed_help
+from stage8.ui.session import ensure_worker
 from stage8.ui.text import inert, md
 
 
@@ -79,7 +82,13 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
     sid = board.scene_id
     confirm_key = keys.bulk(keys.BULK_CONFIRM_IDS, sid)
     ask_key = keys.bulk(keys.BULK_GENERATE_ASK, sid)
-    col.button(f"Generate for {len(ids)} assets", key=ask_key, disabled=not ids)
+    may = allowed(current_identity(), "generate")
+    col.button(
+        f"Generate for {len(ids)} assets",
+        key=ask_key,
+        disabled=not ids or not may,
+        help=not_allowed_help(may),
+    )
     if st.session_state.get(ask_key):
         st.session_state[confirm_key] = ids
     pending = st.session_state.get(confirm_key)
@@ -92,7 +101,7 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
         )
 
         def confirm() -> None:
-            results = queue_bulk(desk, pending, actor=current_actor())
+            results = queue_bulk(desk, pending, actor=current_identity())
             by_id = {v: k for k, v in zip(names, ids, strict=True)}
             st.session_state[keys.bulk(keys.BULK_REPORT, sid)] = [
                 {
@@ -112,6 +121,7 @@ def _bulk_generate(desk: Desk, col, ids: list[int], names: list[str], board: Sce
             "Confirm generation",
             key=keys.bulk(keys.BULK_GENERATE_CONFIRM, sid),
             type="primary",
+            disabled=not may,
             on_click=_safe,
             args=(confirm, sid),
         )
@@ -123,7 +133,7 @@ def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str], sid: int) -> 
         # else since is skipped and reported, never overwritten.
         shown = {i: st.session_state.get(keys.panel_data(i)) for i in ids}
         versions = {i: p.version for i, p in shown.items() if p is not None}
-        results = use_master_bulk(desk, ids, actor=current_actor(), versions=versions)
+        results = use_master_bulk(desk, ids, actor=current_identity(), versions=versions)
         labels = {"applied": "applied", "already": "already as-is", "skipped": "skipped"}
         st.session_state[keys.bulk(keys.BULK_REPORT, sid)] = [
             {
@@ -141,7 +151,8 @@ def _bulk_as_is(desk: Desk, col, ids: list[int], names: list[str], sid: int) -> 
     col.button(
         f"Use master as-is for {len(ids)} assets",
         key=keys.bulk(keys.BULK_AS_IS, sid),
-        disabled=not ids,
+        disabled=not ids or not allowed(current_identity(), "use_master_as_is"),
+        help=not_allowed_help(allowed(current_identity(), "use_master_as_is")),
         on_click=_safe,
         args=(run, sid),
     )

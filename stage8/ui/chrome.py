@@ -8,6 +8,7 @@ from stage8.config import app_password_setting, load_settings
 from stage8.desk import Desk
 from stage8.errors import ConfigError
 from stage8.reviewers.gate import Gate, Throttle
+from stage8.ui.auth import auth_configured
 from stage8.ui.queue_widgets import sidebar_queue_link
 from stage8.ui.session import current_actor, something_went_wrong
 from stage8.ui.state import (
@@ -89,12 +90,13 @@ def _refused(wait_seconds: int, *, checked: bool) -> None:
 def sidebar(desk: Desk) -> None:
     with st.sidebar:
         sidebar_queue_link(desk)
-        st.text_input(
-            "Reviewer name",
-            key=REVIEWER_NAME,
-            placeholder=current_actor(),
-            help="Recorded with every decision you make.",
-        )
+        if not auth_configured():  # signed in, the decisions carry the person's own identity
+            st.text_input(
+                "Reviewer name",
+                key=REVIEWER_NAME,
+                placeholder=current_actor(),
+                help="Recorded with every decision you make.",
+            )
         db = "SQLite (embedded)" if desk.dialect == "sqlite" else "PostgreSQL"
         st.caption(md("Database: {db} · Storage: {storage}", db=db, storage=desk.settings.storage))
 

@@ -27,6 +27,7 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.ui import state as keys
 from stage8.ui.media import show_image
+from stage8.ui.messages import not_allowed_help
 from stage8.ui.text import inert, md
 from stage8.units import format_bytes, format_usd
 
@@ -161,13 +162,18 @@ def plan_details(plan: CleanupPlan) -> None:
             )
 
 
-def apply_controls(plan: CleanupPlan, on_apply: Callable[[], None]) -> None:
-    """The typed confirmation and the Apply button (enabled once the word is typed)."""
+def apply_controls(
+    plan: CleanupPlan, on_apply: Callable[[], None], *, allowed: bool = True
+) -> None:
+    """The typed confirmation and the Apply button (enabled once the word is typed; disabled
+    for anyone but an admin when `allowed` is False)."""
     running = (run := current_run()) is not None and not run.done
+    if not allowed:
+        st.caption(not_allowed_help(False, admin_only=True))
     typed = st.text_input(
         f"Type **{CONFIRM_WORD}** to confirm",
         key=keys.CLEANUP_CONFIRM,
-        disabled=running or plan.empty,
+        disabled=running or plan.empty or not allowed,
         help="Typing the word makes sure the cleanup is meant; it cannot be undone once purged.",
     )
     ready = (typed or "").strip().lower() == CONFIRM_WORD
@@ -176,7 +182,8 @@ def apply_controls(plan: CleanupPlan, on_apply: Callable[[], None]) -> None:
         key=keys.CLEANUP_APPLY,
         type="primary",
         icon=":material/cleaning_services:",
-        disabled=running or plan.empty or not ready,
+        disabled=running or plan.empty or not ready or not allowed,
+        help=not_allowed_help(allowed, admin_only=True),
         on_click=on_apply,
     )
 
@@ -227,10 +234,13 @@ def trash_list(
     *,
     on_restore: Callable[[int], None],
     on_purge: Callable[[int], None],
+    may_restore: bool = True,
+    may_purge: bool = True,
 ) -> None:
     """One card per trashed attempt: thumbnail, where it was, when it goes, and the actions.
 
-    Purge now is enabled only after its confirmation checkbox is ticked. The first
+    Purge now is enabled only after its confirmation checkbox is ticked; Restore needs
+    `may_restore` (reviewers), Purge now `may_purge` (admins). The first
     `TRASH_PAGE` cards are shown; "Show more" adds as many again.
     """
     limit = st.session_state.get(keys.TRASH_SHOWN, TRASH_PAGE)
@@ -262,19 +272,22 @@ def trash_list(
                 "Restore",
                 key=keys.restore_button(item.attempt_id),
                 icon=":material/restore_from_trash:",
+                disabled=not may_restore,
+                help=not_allowed_help(may_restore),
                 on_click=on_restore,
                 args=(item.attempt_id,),
             )
             sure = actions.checkbox(
                 "Yes, delete it for good",
                 key=keys.purge_confirm(item.attempt_id),
-                disabled=item.held_reason is not None,
+                disabled=item.held_reason is not None or not may_purge,
+                help=not_allowed_help(may_purge, admin_only=True),
             )
             actions.button(
                 "Purge now",
                 key=keys.purge_button(item.attempt_id),
                 icon=":material/delete_forever:",
-                disabled=not sure or item.held_reason is not None,
+                disabled=not sure or item.held_reason is not None or not may_purge,
                 on_click=on_purge,
                 args=(item.attempt_id,),
             )

@@ -14,11 +14,10 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, SceneBoard
 from stage8.ui import state as keys
-from stage8.ui.auth import can
+from stage8.ui.auth import can, current_identity
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.live import live_updates
 from stage8.ui.scene_panels import asset_panel
-from stage8.ui.session import current_actor
 from stage8.ui.sheet_row import ROW_CSS, sheet_row
 from stage8.ui.sheet_status import needs_attention
 from stage8.ui.text import inert, md
@@ -109,7 +108,7 @@ def _scene_bar(desk: Desk, board: SceneBoard) -> None:
 
 def _undo(desk: Desk, scene_id: int) -> None:
     try:
-        result = undo_last(desk, scene_id, actor=current_actor())
+        result = undo_last(desk, scene_id, actor=current_identity())
     except Stage8Error as exc:
         st.session_state[keys.SHEET_FLASH] = ("error", str(exc))
         return

@@ -13,9 +13,11 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.generation.run import MAX_COUNT, MAX_PROMPT_CHARS, default_prompt, queue_generation
 from stage8.reads.board import AssetPanel, pending_jobs
+from stage8.reviewers.roles import Identity, allowed
 from stage8.ui import state as keys
 from stage8.ui.carousel import CarouselItem, badge, carousel
 from stage8.ui.media import show_image
+from stage8.ui.messages import not_allowed_help
 from stage8.ui.session import ensure_worker
 from stage8.ui.text import md
 from stage8.units import format_usd
@@ -23,7 +25,7 @@ from stage8.units import format_usd
 Act = Callable[..., None]
 
 
-def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def reference_carousel(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     """The chain (Master, Scene 1, …) marked Default / Chosen / In use, the image a stale choice
     still uses, "Follow the default" whenever it is not followed, and "Use this reference"."""
     ref = panel.reference
@@ -70,7 +72,9 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         "Use this reference",
         key=keys.use_reference_button(iid),
         disabled=(i == ref.effective_index and not ref.stale)
-        or (following and i == ref.default_index),
+        or (following and i == ref.default_index)
+        or not allowed(actor, "reference"),
+        help=not_allowed_help(allowed(actor, "reference")),
         on_click=act,
         args=(
             iid,
@@ -83,7 +87,9 @@ def reference_carousel(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> N
         row.button(
             "Follow the default",
             key=keys.reference_default_button(iid),
-            help=md(
+            disabled=not allowed(actor, "reference"),
+            help=not_allowed_help(allowed(actor, "reference"))
+            or md(
                 "Drop the choice and use {label}, the default, from now on.",
                 label=ref.chain[ref.default_index].label,
             ),
@@ -132,7 +138,7 @@ def _in_use(ref: ReferenceState, iid: int) -> None:
         )
 
 
-def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     iid = panel.instance_id
     key = keys.as_is_checkbox(iid)
     st.session_state[key] = panel.use_master_as_is
@@ -150,12 +156,14 @@ def as_is_checkbox(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
         "Use master as-is",
         key=key,
         on_change=toggle,
-        help="Use the effective reference image directly and skip generation.",
+        disabled=not allowed(actor, "use_master_as_is"),
+        help=not_allowed_help(allowed(actor, "use_master_as_is"))
+        or "Use the effective reference image directly and skip generation.",
     )
 
 
 def generate_button(
-    desk: Desk, panel: AssetPanel, actor: str, act: Act, *, status: bool = True
+    desk: Desk, panel: AssetPanel, actor: Identity, act: Act, *, status: bool = True
 ) -> None:
     """One click: queue one image with the default prompt (the contact sheet's row uses it).
 
@@ -164,8 +172,9 @@ def generate_button(
     st.button(
         "Generate",
         key=keys.generate_button(iid),
-        disabled=panel.use_master_as_is,
-        help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
+        disabled=panel.use_master_as_is or not allowed(actor, "generate"),
+        help=not_allowed_help(allowed(actor, "generate"))
+        or ("Untick 'Use master as-is' to generate." if panel.use_master_as_is else None),
         on_click=act,
         # Queueing is not a decision (the finished job is, and it bumps the version itself).
         args=(iid, lambda _version: _queued(queue_generation(desk, iid, actor=actor))),
@@ -174,7 +183,7 @@ def generate_button(
         generation_status(desk, panel)
 
 
-def generate_form(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def generate_form(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     """ "Generate…": an editable prompt (prefilled with the one the desk would send) and a count
     of 1–8, with the estimated cost shown before anything is queued."""
     iid = panel.instance_id
@@ -205,8 +214,9 @@ def generate_form(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
             f"Queue {int(count)} image{'s' if int(count) != 1 else ''}",
             key=keys.generate_submit(iid),
             type="primary",
-            disabled=panel.use_master_as_is,
-            help="Untick 'Use master as-is' to generate." if panel.use_master_as_is else None,
+            disabled=panel.use_master_as_is or not allowed(actor, "generate"),
+            help=not_allowed_help(allowed(actor, "generate"))
+            or ("Untick 'Use master as-is' to generate." if panel.use_master_as_is else None),
             on_click=act,
             args=(
                 iid,

@@ -18,6 +18,7 @@ from stage8.decisions.attempts import restore_attempt
 from stage8.decisions.events import EventView
 from stage8.desk import Desk
 from stage8.reads.board import AssetPanel
+from stage8.reviewers.roles import Identity
 from stage8.ui import state as keys
 
 Act = Callable[..., None]
@@ -48,7 +49,7 @@ def notice_text(numbers: list[int], cap: int) -> str:
     return f"{what} {listed} moved to the trash: at most {cap} live attempts are kept."
 
 
-def eviction_notice(desk: Desk, panel: AssetPanel, actor: str, act: Act) -> None:
+def eviction_notice(desk: Desk, panel: AssetPanel, actor: Identity, act: Act) -> None:
     """Announce what the cap moved to the trash since the panel last looked, with Restore."""
     iid = panel.instance_id
     state = st.session_state
@@ -94,7 +95,9 @@ class _Restored:
         )
 
 
-def _restore(desk: Desk, iid: int, notice: tuple[tuple[int, int], ...], actor: str) -> _Restored:
+def _restore(
+    desk: Desk, iid: int, notice: tuple[tuple[int, int], ...], actor: Identity
+) -> _Restored:
     """Bring the announced attempts back (one transaction each); the notice is then done."""
     for attempt_id, _ in notice:
         restore_attempt(desk, attempt_id, actor=actor)

@@ -72,3 +72,15 @@ def _project_links(projects: list[str], number: int) -> None:
             icon=":material/movie:",
             query_params={"scene": str(number), "project": name},
         )
+
+
+# Roles (issue 14): the help text on controls a role may not use (the services refuse anyway).
+VIEWER_CANNOT_DECIDE = "Viewers cannot decide; ask an admin for the reviewer role"
+ADMINS_ONLY = "Only admins can do this; ask an admin of the desk for the admin role"
+
+
+def not_allowed_help(allowed: bool, admin_only: bool = False) -> str | None:
+    """The help text of a control the person may not use (None when they may)."""
+    if allowed:
+        return None
+    return ADMINS_ONLY if admin_only else VIEWER_CANNOT_DECIDE

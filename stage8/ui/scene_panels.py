@@ -14,8 +14,10 @@ from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, load_panel
+from stage8.reviewers.roles import allowed
 from stage8.ui import conflicts
 from stage8.ui import state as keys
+from stage8.ui.auth import current_identity
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import (
     as_is_checkbox,
@@ -25,7 +27,7 @@ from stage8.ui.decision_widgets import (
     reference_carousel,
 )
 from stage8.ui.eviction import eviction_notice
-from stage8.ui.session import current_actor
+from stage8.ui.messages import not_allowed_help
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
 
@@ -76,12 +78,12 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
         _header(panel)
         conflicts.conflict_notice(instance_id)
         # Always there, at a fixed height: a notice of the cap's evictions moves nothing.
-        eviction_notice(desk, panel, current_actor(), _act)
+        eviction_notice(desk, panel, current_identity(), _act)
         attempts_col, side_col = st.columns([3, 2])
         with attempts_col, st.container(key=keys.attempts_box(instance_id)):
             _attempts(desk, panel)
         with side_col:
-            actor = current_actor()
+            actor = current_identity()
             as_is_checkbox(desk, panel, actor, _act)
             with st.container(horizontal=True):
                 generate_button(desk, panel, actor, _act, status=False)
@@ -171,14 +173,16 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     i = carousel(key, items, start=selected_index)
     shown = attempts[i]
     _metadata(shown)
-    actor = current_actor()
+    actor = current_identity()
+    may = allowed(actor, "decide")
     iid = panel.instance_id
     b1, b2, b3 = st.columns(3)
     b1.button(
         "Select this one",
         key=keys.select_button(iid),
         type="primary",
-        disabled=shown.selected,
+        disabled=shown.selected or not may,
+        help=not_allowed_help(may),
         on_click=_act,
         args=(
             iid,
@@ -190,6 +194,8 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     b2.button(
         "Unpin" if shown.pinned else "Pin",
         key=keys.pin_button(iid),
+        disabled=not may,
+        help=not_allowed_help(may),
         on_click=_act,
         args=(
             iid,
@@ -203,8 +209,9 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     b3.button(
         "Move to trash",
         key=keys.trash_button(iid),
-        disabled=shown.selected,
-        help="The selected attempt cannot be trashed." if shown.selected else None,
+        disabled=shown.selected or not may,
+        help=not_allowed_help(may)
+        or ("The selected attempt cannot be trashed." if shown.selected else None),
         on_click=_act,
         args=(
             iid,
@@ -243,7 +250,8 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
         st.caption("No decisions yet.")
     current = panel.selected.id if panel.selected else None
     numbers = {a.id: a.attempt_number for a in panel.attempts}
-    actor = current_actor()
+    actor = current_identity()
+    may = allowed(actor, "decide")
     for e in events:
         target = (e.after or {}).get("selected_attempt_id")
         # The time is in a code span, where escapes would show: it is formatted here, not data.
@@ -258,7 +266,8 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
             button_col.button(
                 "Revert",
                 key=keys.revert_button(panel.instance_id, e.id),
-                help=md("Select attempt #{n} again", n=numbers[target]),
+                disabled=not may,
+                help=not_allowed_help(may) or md("Select attempt #{n} again", n=numbers[target]),
                 on_click=_act,
                 args=(
                     panel.instance_id,

@@ -19,12 +19,13 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.generation.run import queue_generation
 from stage8.reads.board import AssetPanel, load_panel, pending_jobs
+from stage8.reviewers.roles import Identity
 from stage8.ui import conflicts
 from stage8.ui import state as keys
-from stage8.ui.auth import can
+from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
-from stage8.ui.session import current_actor, ensure_worker, get_desk
+from stage8.ui.session import ensure_worker, get_desk
 from stage8.ui.sheet_status import chips, needs_attention, score_badge, stars
 from stage8.ui.text import inert, md
 
@@ -210,7 +211,7 @@ def _arrow(iid: int, icon: str, key: str, what: str, ids: list[int], to: int) ->
 def _actions(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | None) -> None:
     iid = panel.instance_id
     may = can("decide")
-    actor = current_actor()
+    actor = current_identity()
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.button(
             "Select",
@@ -262,7 +263,7 @@ def _pin_and_trash(
     panel: AssetPanel,
     shown: AttemptView | None,
     may: bool,
-    actor: str,
+    actor: Identity,
 ) -> None:
     iid = panel.instance_id
     pinned = shown is not None and shown.pinned
@@ -309,7 +310,7 @@ def _pin_and_trash(
     )
 
 
-def _as_is(desk: Desk, scene_id: int, panel: AssetPanel, may: bool, actor: str) -> None:
+def _as_is(desk: Desk, scene_id: int, panel: AssetPanel, may: bool, actor: Identity) -> None:
     iid = panel.instance_id
     key = keys.row_as_is(iid)
     st.session_state[key] = panel.use_master_as_is
@@ -346,7 +347,7 @@ class _Queued:
         self.message = f"Generation queued ({len(job_ids)} job). It appears here when done."
 
 
-def _queued(desk: Desk, instance_id: int, actor: str) -> _Queued:
+def _queued(desk: Desk, instance_id: int, actor: Identity) -> _Queued:
     jobs = queue_generation(desk, instance_id, actor=actor)
     ensure_worker()
     return _Queued(jobs)

@@ -421,3 +421,15 @@ def evict_restore(instance_id: int) -> str:
 
 def evict_dismiss(instance_id: int) -> str:
     return f"evict_{instance_id}__dismiss"
+
+
+# --- reviewers page (admins; branch roles, issue 14) ---------------------------------------------
+REVIEWERS_TABLE = "reviewers_table"  # the list of everyone with a role
+REVIEWERS_ADD_EMAIL = "reviewers_add_email"
+REVIEWERS_ADD_ROLE = "reviewers_add_role"
+REVIEWERS_ADD = "reviewers_add"  # button
+REVIEWERS_PICK = "reviewers_pick"  # whose role to change, or whom to remove
+REVIEWERS_NEW_ROLE = "reviewers_new_role"
+REVIEWERS_CHANGE = "reviewers_change"  # button
+REVIEWERS_REMOVE = "reviewers_remove"  # button
+REVIEWERS_FLASH = "reviewers_flash"  # (kind, message) of the last action, shown once

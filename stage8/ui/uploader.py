@@ -15,8 +15,10 @@ import streamlit as st
 from stage8.decisions.uploads import UploadReport, display_filename, upload_images
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.reviewers.roles import Actor, allowed, as_identity
 from stage8.ui import conflicts
 from stage8.ui import state as keys
+from stage8.ui.messages import not_allowed_help
 from stage8.ui.text import inert
 
 NO_SELECTION = "none"
@@ -26,7 +28,7 @@ _STYLES = {"stored": "success", "reused": "warning", "rejected": "error"}
 def upload_widget(
     desk: Desk,
     instance_id: int,
-    actor: str,
+    actor: Actor,
     on_change: Callable[[], None],
     *,
     version: int | None = None,
@@ -43,12 +45,15 @@ def upload_widget(
     _show_outcome(instance_id)
     key = keys.uploader(instance_id, st.session_state.get(keys.upload_round(instance_id), 0))
     s = desk.settings
+    may = allowed(as_identity(actor), "upload")
     files = st.file_uploader(
         "Upload your own images",
         type=None,
         accept_multiple_files=True,
         key=key,
-        help=(
+        disabled=not may,
+        help=not_allowed_help(may)
+        or (
             f"PNG, JPEG or WebP, judged by content, not by name; up to {s.max_upload_mb} MB and "
             f"{s.max_pixels / 1e6:g} megapixels each. Larger than {s.max_edge} pixels is "
             "scaled down; the orientation is fixed and metadata such as GPS is removed."
@@ -101,7 +106,7 @@ def _show_outcome(instance_id: int) -> None:
 def _upload(
     desk: Desk,
     instance_id: int,
-    actor: str,
+    actor: Actor,
     on_change: Callable[[], None],
     key: str,
     version: int | None = None,

@@ -35,6 +35,7 @@ from stage8.reads.export.stream import (
     export_bytes,
     export_table,
 )
+from stage8.reviewers.roles import Identity
 from tests.builders import add_generated, png, project_with_scenes, stored_image
 
 PLACES = Decimal("0.00000001")
@@ -51,7 +52,7 @@ def build_world(desk) -> dict:
     first = add_generated(desk, inst[(1, "Hero")], pid, 1, select=False).attempt.id
     tiny = add_generated(desk, inst[(1, "Hero")], pid, 2, select=False, cost=PLACES)
     big = add_generated(desk, inst[(1, "Hero")], pid, 3, cost=Decimal("12345.67891234"))
-    set_pinned(desk, tiny.attempt.id, True, actor="lead")
+    set_pinned(desk, tiny.attempt.id, True, actor=Identity("rui@x.test", "Rui", "reviewer"))
     add_attempt(
         desk,
         inst[(1, "Sidekick")],
@@ -196,6 +197,7 @@ def expected(desk, what: str) -> list[dict]:
                 records.append(
                     where
                     | {k: getattr(e, k) for k in ("instance_id", "attempt_id", "kind", "actor")}
+                    | {k: getattr(e, k) for k in ("role", "actor_source")}
                     | {k: getattr(e, k) for k in ("created_at", "before", "after", "reason")}
                     | {
                         "event_id": e.id,
@@ -272,6 +274,10 @@ def test_values_that_matter(desk):
     events = read_back("events", "parquet", export_bytes(desk, "events", "parquet"))
     assert any(e["kind"] == "scene_delete" and e["instance_id"] is None for e in events)
     assert any(e["scene_deleted"] and e["scene_number"] == 3 for e in events)
+    pin = next(e for e in events if e["kind"] == "pin")
+    assert (pin["actor"], pin["role"], pin["actor_source"]) == ("rui@x.test", "reviewer", "sign-in")
+    typed = next(e for e in events if e["kind"] == "trash")
+    assert (typed["actor"], typed["role"], typed["actor_source"]) == ("lead", "admin", "typed")
 
 
 def test_raw_types_in_json_lines(desk):

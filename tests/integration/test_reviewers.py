@@ -103,6 +103,7 @@ def test_action_table_matches_the_design():
     assert {a for a, (r, _) in ACTIONS.items() if r == "admin"} == {
         "cleanup_apply",
         "purge",
+        "scene_delete",
         "scene_restore",
         "manage_reviewers",
     }

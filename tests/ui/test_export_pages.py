@@ -16,7 +16,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from stage8.demo.seed import DEMO_PROJECT
-from stage8.reads import analytics
+from stage8.reads import analytics, reviewer_analytics
 from stage8.reads.export.stream import ExportFilters, export_bytes
 from stage8.ui import state as keys
 from stage8.ui.export_widgets import csv_bytes
@@ -113,6 +113,8 @@ FIGURES = {
     "selected_sources": analytics.selected_sources,
     "attempts_per_decided_instance": analytics.attempts_per_decided_instance,
     "review_coverage": analytics.review_coverage,
+    "decisions_per_reviewer": reviewer_analytics.decisions_per_reviewer_per_day,
+    "generation_cost_per_reviewer": reviewer_analytics.generation_cost_per_reviewer,
 }
 
 
@@ -129,6 +131,8 @@ def test_analytics_page_charts_tables_and_csvs(app, ui_desk, downloads):
         "Selected images by source",
         "Attempts per decided scene asset",
         "Review coverage per scene",
+        "Decisions per reviewer per day",
+        "Cost of each reviewer's generations",
     ]
     assert len(at.get("vega_lite_chart")) == len(FIGURES)
     assert len(at.dataframe) == len(FIGURES)

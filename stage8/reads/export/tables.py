@@ -203,6 +203,8 @@ _EVENT_FIELDS = [
     ("attempt_source", "text", Attempt.source),
     ("kind", "text", _E.kind),
     ("actor", "text", _E.actor),
+    ("role", "text", _E.role),
+    ("actor_source", "text", _E.actor_source),
     ("created_at", "timestamp", _E.created_at),
     ("before", "json", cast(_E.before, Text)),
     ("after", "json", cast(_E.after, Text)),
