@@ -46,6 +46,12 @@ def world(desk):
     select_attempt(desk, world["ids"][1], actor="setup")  # the event a revert goes back to
     select_attempt(desk, world["ids"][0], actor="setup")
     trash_attempt(desk, world["ids"][2], actor="setup")  # something in the trash
+    # Villain's default reference in scene 2 is scene 1's image; choosing the master is a
+    # reviewer's choice that "follow the default" can drop.
+    add_generated(desk, world["instances"][(1, "Villain")], world["project"], 7)
+    add_generated(desk, world["instances"][(1, "Hero")], world["project"], 8)  # same for Hero
+    world["villain"] = world["instances"][(2, "Villain")]
+    use_reference(desk, world["villain"], "master", actor="setup")
     with desk.read() as s:
         world["select_event"] = s.scalar(
             select(func.min(DecisionEvent.id)).where(
@@ -78,9 +84,9 @@ MUTATING: dict[str, Service] = {
     "purge expired": lambda d, w, who: purge_expired(d, actor=who),
     "delete scene": lambda d, w, who: delete_scene(d, w["scenes"][1], actor=who),
     "restore scene": lambda d, w, who: restore_scene(d, w["scenes"][1], actor=who),
-    "follow the default": lambda d, w, who: follow_default(d, w["hero"], actor=who),
+    "follow the default": lambda d, w, who: follow_default(d, w["villain"], actor=who),
     "rate": lambda d, w, who: rate_attempt(d, w["ids"][1], 4, actor=who),
-    "undo": lambda d, w, who: undo_last(d, w["scenes"][1], actor=who),
+    "undo": lambda d, w, who: undo_last(d, w["scenes"][2], actor=who),
 }
 ADMIN_ONLY = ("cleanup apply", "purge now", "purge expired", "delete scene", "restore scene")
 
