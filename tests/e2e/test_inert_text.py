@@ -151,14 +151,16 @@ def test_overview(page, streamlit_app, requests_seen):
 
 
 def test_scene_page(page, streamlit_app, requests_seen, world):
-    goto_app(page, _url(streamlit_app, "scene", scene="1", project=hostile.PROJECT))
+    # The hostile character's full panel (`&asset=`), in place of its row on the contact sheet.
+    url = _url(streamlit_app, "scene", scene="1", project=hostile.PROJECT, asset=hostile.CHARACTER)
+    goto_app(page, url)
     visible(page, f"Scene 1: {hostile.SCENE_TITLE}")
     panel = by_key(page, keys.asset_box(world.hero))
     expect(panel.get_by_role("heading", name=loose(hostile.CHARACTER))).to_be_visible()
     for text in (hostile.DESCRIPTION, hostile.PROMPT, hostile.JOB_ERROR):
         expect(panel.get_by_text(loose(text)).first).to_be_visible()
-    prop = by_key(page, keys.asset_box(world.prop))
-    expect(prop.get_by_role("heading", name=loose(hostile.PROP))).to_be_visible()
+    prop = by_key(page, keys.row_box(world.prop))  # the prop's compact row
+    expect(prop.get_by_text(loose(hostile.PROP)).first).to_be_visible()
     panel.get_by_text("Decision history").click()
     expect(panel.get_by_text(loose(hostile.REASON)).first).to_be_visible()
     expect(panel.get_by_text(loose(hostile.ACTOR)).first).to_be_visible()
@@ -168,7 +170,9 @@ def test_scene_page(page, streamlit_app, requests_seen, world):
     attempts.get_by_role("button", name="▶").click()
     wait_for_app(page)
     expect(attempts.get_by_text(loose(hostile.FILENAME))).to_be_visible()
-    # the bulk multiselect shows a chosen name as typed (options are plain text: no joiners)
+    # the bulk multiselect shows a chosen name as typed (options are plain text: no joiners);
+    # it is in the scene bar's Bulk popover
+    by_key(page, keys.SHEET_BULK).get_by_role("button").first.click()
     _choose(by_key_prefix(page, keys.BULK_ASSETS), "Hero")  # keyed per scene
     page.wait_for_function(
         _CHOSEN, arg=[f"[class*='st-key-{keys.BULK_ASSETS}']", hostile.CHARACTER]

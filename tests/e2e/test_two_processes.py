@@ -150,7 +150,7 @@ def test_two_processes_one_database(browser, two_apps, desk, shared_env):
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(30_000)
         pages[actor] = context.new_page()
-        goto_app(pages[actor], f"{url}/scene?scene=1")
+        goto_app(pages[actor], f"{url}/scene?scene=1&asset=Mara")  # Mara's full panel
     a, b = pages["ana"], pages["bo"]
     mara = _mara(desk)
     first = _number(desk, mara)
