@@ -69,7 +69,7 @@ def latest_select(desk) -> DecisionEvent:
 
 
 def open_mara(page, app_url: str):
-    goto_app(page, f"{app_url}/scene?scene=1")
+    goto_app(page, f"{app_url}/scene?scene=1&asset=Mara")  # Mara's full panel
     attempts = by_key(page, keys.attempts_box(MARA))
     expect(attempts.get_by_text("Attempt #1")).to_be_visible(timeout=30_000)
     return by_key(page, keys.asset_box(MARA)), attempts
