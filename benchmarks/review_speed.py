@@ -141,7 +141,7 @@ def decide_by_mouse(page, layout: Layout, wait) -> dict:
 
 
 def decide_by_keyboard(page, layout: Layout, wait) -> dict | None:
-    """→ then s on each row, j to the next row (the contact sheet only)."""
+    """→ (or ←) then s on each row, j to the next row (the contact sheet only)."""
     if not layout.sheet:
         return None
     presses = moved = decisions = 0
@@ -150,7 +150,10 @@ def decide_by_keyboard(page, layout: Layout, wait) -> dict | None:
             page.keyboard.press("j")
             presses += 1
         before = selected(iid)
-        for key in ("ArrowRight", "s"):
+        # → shows the next attempt; at the end of the strip (no next), ← the previous one.
+        ahead = _button(page, layout.next_key(iid))
+        arrow = "ArrowRight" if ahead.count() and not ahead.is_disabled() else "ArrowLeft"
+        for key in (arrow, "s"):
             place = page.evaluate(_PLACE_JS)
             page.keyboard.press(key)
             presses += 1
@@ -173,12 +176,24 @@ def select_time(page, layout: Layout, wait, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _all_rows_drawn(page) -> None:
+    """The app is idle before every row fragment has drawn its controls: wait for each row's
+    Select button (the older page of panels has none of these rows, and passes at once)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[class*="st-key-row_"]')]
+            .filter(el => [...el.classList].some(c => /^st-key-row_\\d+$/.test(c)))
+            .every(row => row.querySelector('[class*="_select"] button'))""",
+        timeout=120_000,
+    )
+
+
 def measure(browser, base_url: str, query: str, repeat: int) -> dict:
     from tests.e2e.steps import goto_app, wait_for_app  # after sys.path has the repository root
 
     page = browser.new_page(viewport=VIEWPORT)
     print(f"measuring {query}", file=sys.stderr)
     goto_app(page, f"{base_url}/scene?{query}", timeout=120_000)
+    _all_rows_drawn(page)
     layout = Layout(page)
     result = {
         "layout": "contact sheet" if layout.sheet else "asset panels",
@@ -190,7 +205,11 @@ def measure(browser, base_url: str, query: str, repeat: int) -> dict:
     per = (mouse["clicks"] + mouse["scrolls"]) / max(mouse["decisions"], 1)
     result["mouse"] = {**mouse, "per_decision": round(per, 2)}
     print("  by keyboard", file=sys.stderr)
+    # A fresh tab: the layer remembers the focused row per tab, and the pass starts at the top.
+    page.close()
+    page = browser.new_page(viewport=VIEWPORT)
     goto_app(page, f"{base_url}/scene?{query}", timeout=120_000)
+    _all_rows_drawn(page)
     keyboard = decide_by_keyboard(page, Layout(page), wait_for_app)
     if keyboard is not None:
         keyboard["per_decision"] = round(keyboard["presses"] / max(keyboard["decisions"], 1), 2)
