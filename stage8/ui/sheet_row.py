@@ -38,9 +38,10 @@ REFERENCE_WIDTH = 96
 CELL_WIDTH = 52
 # Compact controls inside rows only (Streamlit's buttons are 40 px tall with wide padding).
 ROW_CSS = """<style>
-[class*="st-key-row_"] button { min-height: 2rem; padding: 0.1rem 0.45rem; }
+[class*="st-key-row_"] button { min-height: 1.75rem; padding: 0.05rem 0.45rem; }
 [class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
-div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.5rem; }
+div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
+[class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
 </style>"""
 
 
@@ -192,8 +193,10 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
                 marks = " ".join(
                     m for m in (score_badge(panel, a.id, drift_below), stars(panel, a.id)) if m
                 )
-                if marks:
-                    st.markdown(marks)
+                # Always one line (a no-break space until the attempt is scored), so a row keeps
+                # its height when scores arrive and nothing below it moves.
+                with st.container(key=keys.row_marks(iid, a.id)):
+                    st.markdown(marks or "\u00a0")
         _arrow(iid, ":material/chevron_right:", keys.row_next(iid), "next (→)", ids, i + 1)
 
 

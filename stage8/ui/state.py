@@ -269,6 +269,11 @@ def row_open(instance_id: int) -> str:
     return f"row_{instance_id}_open"
 
 
+def row_marks(instance_id: int, attempt_id: int) -> str:
+    """The continuity badge and rating under a strip thumbnail (set in small type)."""
+    return f"row_{instance_id}_marks_{attempt_id}"
+
+
 def row_needs(instance_id: int) -> str:
     """A marker element present in a row only while it needs attention (n skips to it)."""
     return f"row_{instance_id}_needs"
