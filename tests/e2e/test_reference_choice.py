@@ -17,7 +17,7 @@ def _shot(page, locator, name: str) -> None:
 
 def test_choose_scene_1_then_follow_the_default(page, streamlit_app):
     page.set_viewport_size(LAPTOP)
-    goto_app(page, f"{streamlit_app}/scene?scene=3")
+    goto_app(page, f"{streamlit_app}/scene?scene=3&asset=Mara")  # Mara's full panel
     panel = asset_panel(page, "Mara")
     ref = by_key_prefix(panel, "reference_box_")
     chain = by_key_prefix(panel, "ref_chain_")
