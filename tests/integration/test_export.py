@@ -23,6 +23,7 @@ from stage8.db.models import DecisionEvent, Project, ProjectAsset, Scene, SceneA
 from stage8.decisions.attempts import add_attempt, select_attempt, set_pinned, trash_attempt
 from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.references import reference_states
+from stage8.decisions.use_master import set_use_master_as_is
 from stage8.decisions.views import attempt_views
 from stage8.errors import Stage8Error
 from stage8.projects import add_asset, add_instance, add_scene, create_project, delete_scene
@@ -66,7 +67,9 @@ def build_world(desk) -> dict:
     add_generated(desk, inst[(2, "Hero")], pid, 5, cost=Decimal("1.5"))
     spare = add_generated(desk, inst[(2, "Hero")], pid, 6, select=False)
     trash_attempt(desk, spare.attempt.id, actor="lead", reason="wrong colour")
-    use_reference(desk, inst[(2, "Hero")], 1, actor="lead")
+    # As-is fixes the reference it accepted (scene 1's image; choosing scene 1, the default,
+    # would only follow the default), so scene 1's new selection makes it stale.
+    set_use_master_as_is(desk, inst[(2, "Hero")], True, actor="lead")
     select_attempt(desk, first, actor="lead", reason='back to "take 1"')  # choice goes stale
     use_reference(desk, inst[(2, "Sidekick")], "master", actor="lead")
     add_generated(desk, inst[(3, "Hero")], pid, 7)
