@@ -188,8 +188,10 @@ def test_counts_per_reason_per_scene_and_the_stamp(desk, world):
     for n in (1, 2):
         for a, _ in ASSETS:
             add_generated(desk, inst[(n, a)], pid, 10 * n + len(a))
-    use_reference(desk, inst[(2, "Ann")], 1, actor="ana")
-    add_generated(desk, inst[(1, "Ann")], pid, 77)  # makes scene 2's Ann stale
+    # As-is fixes the reference it accepted (scene 1's image; choosing scene 1, the default,
+    # would only follow it), so scene 1's new selection makes scene 2's Ann stale.
+    set_use_master_as_is(desk, inst[(2, "Ann")], True, actor="ana")
+    add_generated(desk, inst[(1, "Ann")], pid, 77)
     desk.use_provider(Refusing())
     [job] = queue_generation(desk, inst[(3, "Bay")], actor="ana")
     run_job(desk, job, "w1")
@@ -239,7 +241,8 @@ def _every_reason(desk, w, seed: int) -> None:
             add_generated(desk, iid, pid, seed + k)
     first = next(a for a, _ in ASSETS if (1, a) in inst)
     add_generated(desk, inst[(1, first)], pid, seed + 500)
-    use_reference(desk, inst[(2, first)], 1, actor="ana")
+    set_use_master_as_is(desk, inst[(2, first)], True, actor="ana")  # fixes scene 1's image,
+    set_use_master_as_is(desk, inst[(2, first)], False, actor="ana")  # and keeps it when off
     add_generated(desk, inst[(1, first)], pid, seed + 501)  # stale in scene 2
     desk.use_provider(Refusing())
     [job] = queue_generation(desk, inst[(2, first)], actor="ana")

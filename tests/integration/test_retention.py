@@ -117,10 +117,11 @@ def test_protected_attempts_are_never_trashed_or_purged(desk, world):
     set_use_master_as_is(desk, s1, True, actor="t")  # a master copy, selected
     master_copy = next(a for a in list_attempts(desk, s1) if a.source == "master_copy")
     chosen = gen(desk, world, 1, 1, select=True)  # scene 3 will choose this as its reference
-    use_reference(desk, s3, 1, actor="t")
     shared_image = stored_image(desk, pid, 2)
     shared = share(desk, world, 1, shared_image)  # also scene 2's selected image below
     share(desk, world, 2, shared_image, select=True)
+    # Scene 2 now has a selection, so scene 1 is not scene 3's default: choosing it is a choice.
+    use_reference(desk, s3, 1, actor="t")
     pinned = gen(desk, world, 1, 3)
     set_pinned(desk, pinned.id, True, actor="t")
     plain = gen(desk, world, 1, 4)
