@@ -3,7 +3,7 @@
 200,000 attempts are generated with a few bulk INSERT ... SELECT statements on SQLite (seconds,
 no images drawn). Each format exports a first slice and a slice four times as long (selected by
 creation time, 200 attempts per instance) in a fresh process, whose peak resident memory
-(ru_maxrss, so Arrow's and the ADBC driver's C buffers count too) may grow by a fifth at most.
+(VmHWM, so Arrow's and the ADBC driver's C buffers count too) may grow by a fifth at most.
 CSV, Parquet and JSON Lines go from 50,000 to 200,000 rows (several record batches); Excel, cell
 by cell through openpyxl, from 2,400 to 9,600.
 """
@@ -35,7 +35,7 @@ START = datetime(2024, 1, 1, tzinfo=UTC)  # attempt times: START + instance id Ã
 ROOT = Path(__file__).resolve().parents[2]
 # One export in a fresh process: rows written, bytes written, and the process's peak memory.
 CHILD = """
-import io, json, resource, sys
+import io, json, sys
 from datetime import datetime
 from pathlib import Path
 from stage8.db.engine import create_db_engine, make_session_factory
@@ -59,7 +59,10 @@ desk = Desk(make_settings(Path(home), url), engine, make_session_factory(engine)
 sink = Sink()
 until = ExportFilters(date_to=datetime.fromisoformat(until))
 rows = export_table(desk, "attempts", fmt, sink, until)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM: this program's own high-water mark (ru_maxrss would also count the parent's memory at
+# fork time, which Linux carries across exec: a long test session's, hundreds of MB).
+status = Path("/proc/self/status").read_text()
+peak = int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1]) * 1024
 print(json.dumps({"rows": rows, "bytes": sink.size, "peak": peak}))
 """
 
