@@ -91,6 +91,9 @@ def test_a_viewer_sees_no_enabled_decision_control_and_the_service_refuses_them(
 ):
     sign_in(page, streamlit_app, "viewer@stage8.test")
     panel, _ = open_mara(page, streamlit_app)
+    # The panel's controls are drawn after its attempts: wait for them before counting.
+    expect(button(panel, "Select this one")).not_to_have_count(0)
+    wait_for_app(page)
     controls = [button(panel, label) for label in DECISION_LABELS]
     assert sum(c.count() for c in controls) >= 4
     for control in controls:

@@ -11,7 +11,7 @@ from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.references import reference_state
 from stage8.generation.run import default_prompt
 from stage8.generation.worker import run_until_done
-from stage8.reads.board import load_panel, scene_board
+from stage8.reads.board import load_panel
 from stage8.ui import session as session_mod
 from stage8.ui import state as keys
 from stage8.ui.carousel import SELECTED_MARK
@@ -55,7 +55,7 @@ def _jobs(desk, iid) -> list[GenerationJob]:
 
 def test_chain_marks_default_chosen_and_in_use_and_follow_the_default(app, ui_desk):
     iid = _iid(ui_desk, 3, "Mara")  # not as-is; chain Master, Scene 1, Scene 2 (default)
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
     assert not at.exception
     assert ":violet-badge[Default] :green-badge[In use]" in _chain_line(at)
     # Following the default: no "Follow the default" button, and the default entry (shown
@@ -83,7 +83,7 @@ def test_a_stale_choice_shows_the_image_in_use_and_follow_the_default(app, ui_de
     scene1 = _iid(ui_desk, 1, "Mara")
     other = next(a for a in list_attempts(ui_desk, scene1) if not a.selected)
     select_attempt(ui_desk, other.id, actor="t")  # scene 1 now has a newer image
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
     assert any("Scene 1 now has a newer image" in shown(w.value) for w in at.warning)
     text = page_text(at)
     assert "In use until you choose again: the image chosen from Scene 1" in text
@@ -98,16 +98,15 @@ def test_the_strip_labels_attempt_numbers_and_marks_the_selected_one(app, ui_des
     iid = _iid(ui_desk, 3, "Mara")  # attempts #1–#4, #3 selected
     first = next(a for a in list_attempts(ui_desk, iid) if a.attempt_number == 1)
     trash_attempt(ui_desk, first.id, actor="t")
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
     labels = _strip(at, ui_desk, iid)
     # Numbers, not positions: #1 is in the trash, so the strip starts at #2.
     assert sorted(labels) == ["#2", "#3", "#4"]
     assert labels["#3"].proto.type == "primary"  # the selected one is also the one shown
     assert "(selected)" in shown(labels["#3"].help)
     assert "(selected)" not in shown(labels["#4"].help)
-    # One ✓ per strip: one per asset of the scene that has a selected attempt.
-    decided = [p for p in scene_board(ui_desk, 3).panels if p.selected is not None]
-    assert [m.value for m in at.markdown].count(SELECTED_MARK) == len(decided)
+    # One ✓ under the full panel's strip (the other assets are compact rows on the sheet).
+    assert [m.value for m in at.markdown].count(SELECTED_MARK) == 1
     four = next(a for a in list_attempts(ui_desk, iid) if a.attempt_number == 4)
     at.button(key=keys.carousel_jump(keys.attempts_carousel(iid), four.id)).click().run()
     labels = _strip(at, ui_desk, iid)
@@ -116,7 +115,7 @@ def test_the_strip_labels_attempt_numbers_and_marks_the_selected_one(app, ui_des
 
 def test_generate_form_prefills_the_prompt_shows_the_cost_and_queues(app, ui_desk):
     iid = _iid(ui_desk, 3, "Mara")
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
     panel = load_panel(ui_desk, iid)
     expected = default_prompt("character", "Mara", panel.description, True)
     assert at.text_area(key=keys.generate_prompt(iid)).value == expected
@@ -135,7 +134,7 @@ def test_generate_form_prefills_the_prompt_shows_the_cost_and_queues(app, ui_des
 
 def test_generate_form_refuses_an_empty_prompt(app, ui_desk):
     iid = _iid(ui_desk, 3, "Mara")
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
     at.text_area(key=keys.generate_prompt(iid)).input("   ").run()
     at.button(key=keys.generate_submit(iid)).click().run()
     assert not at.exception
@@ -149,8 +148,8 @@ def test_an_eviction_by_generation_is_announced_with_restore(app, desk_home, mon
     monkeypatch.setattr(session_mod, "ensure_worker", lambda: None)  # run the job ourselves
     desk = _open()  # opened after the cap changed
     iid = _iid(desk, 3, "Mara")  # four live attempts: the cap is full
-    at = app(scene=3).run()
-    assert "moved to the trash" not in page_text(at)  # nothing is news on the first look
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
+    assert "moved to the trash: at most" not in page_text(at)  # nothing is news on the first look
     at.button(key=keys.generate_submit(iid)).click().run()
     run_until_done(desk, [j.id for j in _jobs(desk, iid)])
     at.run()  # the worker's result reaches the page on its next run
@@ -168,7 +167,7 @@ def test_an_eviction_by_use_as_is_is_announced_in_the_panel(app, desk_home, monk
     monkeypatch.setenv("STAGE8_ATTEMPT_CAP", "4")
     desk = _open()
     iid = _iid(desk, 3, "Mara")
-    at = app(scene=3).run()
+    at = app(scene=3, asset="Mara").run()  # Mara's full panel
     at.checkbox(key=keys.as_is_checkbox(iid)).check().run()
     assert not at.exception
     assert "Attempt #1 moved to the trash: at most 4 live attempts are kept." in page_text(at)

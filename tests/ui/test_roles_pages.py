@@ -17,7 +17,7 @@ ADMIN = "ada@studio.test"
 
 
 def signed_in(app, email: str, *, scene: int | None = None, page: str | None = None):
-    at = app(scene=scene)
+    at = app(scene=scene, asset="Mara" if scene is not None else None)  # the full panel
     if page:
         at.switch_page(page)
     at.secrets["auth"] = AUTH
