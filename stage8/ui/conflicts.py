@@ -65,6 +65,30 @@ def decide(
         return None
 
 
+def act(
+    instance_id: int,
+    version: int | None,
+    decision: Decision,
+    *,
+    intent: str = "change",
+    ok: str | None = None,
+) -> None:
+    """A button callback's decision, for the sheet row and the full panel alike: mark the
+    asset to reload, `decide` against `version`, and keep the outcome (a confirmation or an
+    error) for the asset's toast; a conflict is left to `conflict_notice`."""
+    st.session_state[keys.panel_dirty(instance_id)] = True
+    try:
+        result = decide(instance_id, version, decision, intent=intent, ok=ok)
+    except Stage8Error as exc:
+        st.session_state[keys.panel_flash(instance_id)] = ("error", str(exc))
+        return
+    if result is None:  # someone else changed the asset: conflict_notice says who
+        return
+    message = getattr(result, "message", None) or ok
+    if message:
+        st.session_state[keys.panel_flash(instance_id)] = ("success", message)
+
+
 def pending(instance_id: int) -> Conflict | None:
     """The conflict waiting for this reviewer's choice on the instance, if any."""
     return st.session_state.get(keys.conflict(instance_id))

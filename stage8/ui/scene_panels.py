@@ -32,10 +32,6 @@ from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
 
 
-def _flash(instance_id: int, kind: str, message: str) -> None:
-    st.session_state[keys.panel_flash(instance_id)] = (kind, message)
-
-
 def _act(
     instance_id: int,
     fn: Callable[[int | None], object],
@@ -44,19 +40,9 @@ def _act(
 ) -> None:
     """Run a decision from a button callback against the version the panel showed (`fn` gets
     it as its expected version); keep its outcome, or the conflict, for the panel to show."""
-    st.session_state[keys.panel_dirty(instance_id)] = True
     shown = st.session_state.get(keys.panel_data(instance_id))
     version = shown.version if shown is not None else None
-    try:
-        result = conflicts.decide(instance_id, version, fn, intent=intent, ok=ok)
-    except Stage8Error as exc:
-        _flash(instance_id, "error", str(exc))
-        return
-    if result is None:  # someone else changed the asset: the conflict notice says who
-        return
-    message = getattr(result, "message", None) or ok
-    if message:
-        _flash(instance_id, "success", message)
+    conflicts.act(instance_id, version, fn, intent=intent, ok=ok)
 
 
 @st.fragment

@@ -45,10 +45,6 @@ div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5re
 </style>"""
 
 
-def _flash(instance_id: int, kind: str, message: str) -> None:
-    st.session_state[keys.panel_flash(instance_id)] = (kind, message)
-
-
 def act(
     scene_id: int,
     instance_id: int,
@@ -60,18 +56,8 @@ def act(
 ) -> None:
     """Run a decision from a row's button callback against the `version` the row showed
     (`fn` takes it); keep the outcome for the row's toast, or the conflict for its notice."""
-    st.session_state[keys.panel_dirty(instance_id)] = True
     st.session_state[keys.sheet_focus(scene_id)] = instance_id
-    try:
-        result = conflicts.decide(instance_id, version, fn, intent=intent, ok=ok)
-    except Stage8Error as exc:
-        _flash(instance_id, "error", str(exc))
-        return
-    if result is None:  # someone else changed the asset: conflict_notice asks what to do
-        return
-    message = getattr(result, "message", None) or ok
-    if message:
-        _flash(instance_id, "success", message)
+    conflicts.act(instance_id, version, fn, intent=intent, ok=ok)
 
 
 def _toast(instance_id: int) -> None:
