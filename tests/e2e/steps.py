@@ -19,6 +19,8 @@ import re
 import time
 from typing import TYPE_CHECKING
 
+from stage8.ui import state
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
@@ -58,6 +60,16 @@ def goto_app(page: Page, url: str, timeout: float = 30_000) -> None:
     """Open `url` (the base URL plus a page path / query string) and wait until the app is idle."""
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)
     wait_for_app(page, timeout=timeout)
+
+
+def keys_ready(page: Page, timeout: float = 30_000) -> None:
+    """Wait until the keyboard layer (stage8/ui/keyboard.js) is installed and this page holds its
+    container, so a key pressed next is handled (st.html runs the script after the page draws)."""
+    page.wait_for_function(
+        "() => window.stage8Keys !== undefined"
+        f" && document.querySelector('.st-key-{state.KEYBOARD_LAYER}') !== null",
+        timeout=timeout,
+    )
 
 
 def by_key(scope: Page | Locator, key: str) -> Locator:

@@ -4,7 +4,7 @@ undecided instance of the demo project in queue order and end with "Nothing need
 from playwright.sync_api import expect
 
 from stage8.ui import state as keys
-from tests.e2e.steps import button, by_key, goto_app, shown, wait_for_app
+from tests.e2e.steps import button, by_key, goto_app, keys_ready, shown, wait_for_app
 
 # The demo's undecided instances in queue order: scene, then characters, locations, props.
 DEMO_UNDECIDED = [
@@ -24,6 +24,7 @@ def test_review_mode_walks_every_undecided_instance_in_order(page, streamlit_app
     expect(rows).to_have_count(4)
     # n (the keyboard layer) presses Start here, as it moves to the next item on the sheet.
     expect(button(page, "Start")).to_be_enabled()
+    keys_ready(page)
     page.locator("body").press("n")
     wait_for_app(page)
     seen = []
