@@ -4,9 +4,16 @@ review mode, which opens one item after another in place (`?project=<name>` with
 import streamlit as st
 
 from stage8.errors import Stage8Error
-from stage8.reads.queue import REASON_LABELS, count_reasons, queue_scopes, review_queue
+from stage8.reads.queue import (
+    REASON_LABELS,
+    attention_stamp,
+    count_reasons,
+    queue_scopes,
+    review_queue,
+)
 from stage8.ui import keyboard
 from stage8.ui import state as keys
+from stage8.ui.live import queue_updates
 from stage8.ui.messages import NO_PROJECT
 from stage8.ui.queue_widgets import filters, queue_list, review_mode
 from stage8.ui.session import get_desk, show_error
@@ -30,6 +37,7 @@ if len(names) > 1:
     )
     st.query_params["project"] = project
 chosen = filters(project, scopes[project])
+stamp = attention_stamp(desk)  # before the queue is read: the page is never older than it
 try:
     items = review_queue(desk, project, **chosen)
 except Stage8Error as exc:
@@ -44,6 +52,7 @@ st.caption(
 )
 st.subheader("Review mode")
 keyboard.install()  # n presses Start / Next here as on the scene sheet
+queue_updates(desk, stamp)  # changes made elsewhere show within a few seconds
 review_mode(desk, items)
 if items:
     st.subheader("Everything that needs attention")

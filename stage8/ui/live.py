@@ -11,6 +11,10 @@ scene (`stage8.reviewers.presence`), shown as "Also here: Ana, Bo".
 
     board = scene_board(desk, number, project)      # in the page, instead of reads.board's
     live_updates(desk, board)                        # anywhere on the page
+
+The review queue polls the same way, on `reads.queue.attention_stamp` (one query that changes
+whenever the queue can have changed, in any process): `queue_updates(desk, stamp)` with the stamp
+read before the page read its queue reruns the page once when it moves.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from stage8.errors import NotAllowed
 from stage8.reads.board import SceneBoard, load_panel
 from stage8.reads.board import scene_board as load_board
 from stage8.reads.live import instance_versions
+from stage8.reads.queue import attention_stamp
 from stage8.reviewers.presence import heartbeat, who_else
 from stage8.ui import state as keys
 from stage8.ui.auth import current_identity
@@ -119,3 +124,20 @@ def _presence(desk: Desk, scene_id: int) -> None:
         st.caption(
             ":material/group: Also here: " + ", ".join(inert(n) for n in names),
         )
+
+
+def queue_updates(desk: Desk, stamp: tuple) -> None:
+    """The review queue's poll: rerun the page once when `attention_stamp` is no longer the
+    `stamp` the page was drawn under (read it BEFORE reading the queue, so the page is never
+    older than the stamp it keeps)."""
+    st.session_state[keys.QUEUE_LIVE_STAMP] = stamp
+    _poll_queue(desk)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _poll_queue(desk: Desk) -> None:
+    state = st.session_state
+    now = attention_stamp(desk)
+    if now != state.get(keys.QUEUE_LIVE_STAMP):
+        state[keys.QUEUE_LIVE_STAMP] = now  # rerun once for this state of the database
+        st.rerun(scope="app")

@@ -306,6 +306,7 @@ QUEUE_SHOWN = "queue_shown"  # how many list rows are shown
 QUEUE_MORE = "queue_more"
 QUEUE_SIDEBAR = "queue_sidebar"  # the sidebar's "Review queue (N)" link
 QUEUE_SIDEBAR_COUNT = "queue_sidebar_count"  # (stamp, count) kept between runs
+QUEUE_LIVE_STAMP = "queue_live_stamp"  # attention_stamp the queue page was last drawn under
 
 
 def queue_scenes(project: str) -> str:
