@@ -222,6 +222,7 @@ def bench(dialect: str, rows: int, rounds: int, folder: Path, admin: str | None)
         with drop.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    load_start = _load()
     try:
         log(f"{dialect}: generating {rows:,} attempts ...")
         log(f"  generated in {generate(url, dialect, rows):.1f} s")
@@ -254,7 +255,13 @@ def bench(dialect: str, rows: int, rounds: int, folder: Path, admin: str | None)
         "ratio_met": all(r <= AIMS[dialect][1] for r in ratios.values()),
         "peak_mb": worst_peak,
         "peak_met": worst_peak < PEAK_AIM_MB,
+        # The machine is shared: how busy it was (1, 5, 15 min) before and after the runs.
+        "load_average": {"start": load_start, "end": _load()},
     }
+
+
+def _load() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
 
 
 def log(message: str) -> None:
@@ -275,6 +282,7 @@ def report(results: dict[str, dict]) -> None:
             print(f"{name}: x{ratio:.2f} (aim <= {r['aim_ratio']})")
         verdict = "met" if r["peak_met"] else "NOT met"
         print(f"peak memory < {PEAK_AIM_MB} MB: {verdict} (worst {r['peak_mb']:.0f} MB)")
+        print(f"load average (1, 5, 15 min): {r['load_average']}")
 
 
 def main() -> None:

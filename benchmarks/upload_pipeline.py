@@ -221,6 +221,10 @@ def _print(label: str, size_mb: float, rows: dict) -> None:
         print(f"  {name + ':':<26}{value:6.2f}×{aim if name in AIMS else ''}")
 
 
+def _load() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="subprocesses per pipeline")
@@ -237,6 +241,8 @@ def main() -> None:
         return
     report: dict = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "inputs": {}}
     report["rounds"], report["repeat"], report["aims"] = args.rounds, args.repeat, AIMS
+    # The machine is shared: the load average (1, 5, 15 min) says how busy it was meanwhile.
+    report["load_average"] = {"start": _load()}
     if not args.json:
         print(f"CPUs: {report['cpus']}; Python {report['python']}; aims: {AIMS}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -253,8 +259,11 @@ def main() -> None:
             report["inputs"][label] = {"file_mb": round(size_mb, 1), **rows}
             if not args.json:
                 _print(label, size_mb, rows)
+    report["load_average"]["end"] = _load()
     if args.json:
         print(json.dumps(report, indent=2))
+    else:
+        print(f"\nload average (1, 5, 15 min): {report['load_average']}")
 
 
 if __name__ == "__main__":

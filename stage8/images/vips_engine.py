@@ -81,8 +81,10 @@ def process_with_vips(
     try:
         # Into memory once, at the stored size: everything after reads it several times, and a
         # rotation of the lazy pipeline would decode the file again for every strip.
-        pixels = pyvips.Image.thumbnail_buffer(
-            data, width, height=height, size="force", no_rotate=True, option_string=_LOAD_OPTIONS
+        # From a source over the upload's own bytes: `thumbnail_buffer` would copy them first.
+        source = pyvips.Source.new_from_memory(data)
+        pixels = pyvips.Image.thumbnail_source(
+            source, width, height=height, size="force", no_rotate=True, option_string=_LOAD_OPTIONS
         ).copy_memory()
         orientation = header_orientation(im)
         decoded = pixels

@@ -79,6 +79,25 @@ def plain(kind: str, value, *, booleans=("True", "False")):
 def test_csv_is_what_the_csv_module_writes(data, size):
     out = io.BytesIO()
     assert write_csv(out, COLUMNS, batches(data, size)) == len(data)
+    assert out.getvalue().decode("utf-8") == csv_module_text(data)
+
+
+def test_a_column_holding_one_kind_of_special_character_is_quoted_as_the_csv_module_does():
+    # The writer looks for each of , " CR LF only in a column that holds it somewhere.
+    for special in (",", '"', "\r", "\n"):
+        data = [
+            ("1", f"a{special}b", 1, True, None, None, "plain"),
+            ("2", "plain", 2, None, None, None, None),
+            ("3", None, None, False, None, None, f"{special}{special}"),
+        ]
+        for size in (1, 2, 3):
+            out = io.BytesIO()
+            write_csv(out, COLUMNS, batches(data, size))
+            assert out.getvalue().decode("utf-8") == csv_module_text(data), (special, size)
+
+
+def csv_module_text(data: list[tuple]) -> str:
+    """The rows as Python's csv module writes them, with the documented renderings."""
     want = io.StringIO(newline="")
     writer = csv.writer(want)
     writer.writerow([c.name for c in COLUMNS])
@@ -90,7 +109,7 @@ def test_csv_is_what_the_csv_module_writes(data, size):
                 cell = "'" + cell
             cells.append(cell)
         writer.writerow(cells)
-    assert out.getvalue().decode("utf-8") == want.getvalue()
+    return want.getvalue()
 
 
 @settings(max_examples=100, deadline=None)

@@ -10,6 +10,7 @@ quote or a line break), so files are the same bytes as the desk wrote before.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 from stage8.db.column_types import MONEY_SCALE
 
 _SCALE = 10**MONEY_SCALE
-_NEEDS_QUOTES = r'[,"\r\n]'
+_CSV_SPECIAL = b',"\r\n'
 # JSON escapes every control character; the common ones are replaced column-wide, the rest
 # (rare) value by value with the json module.
 _JSON_COMMON = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
@@ -86,10 +87,13 @@ def bool_text(values: pa.Array, true: str, false: str) -> pa.Array:
 
 def csv_quoted(values: pa.Array) -> pa.Array:
     """Text as a CSV field: quoted (inner quotes doubled) only when it holds , " or a line break."""
-    if not holds_any(values, b',"\r\n'):
+    # A plain substring search for each character the column holds at all (most hold none, a
+    # prompt usually only commas) is several times cheaper than one regular expression.
+    present = [chr(c) for c in _CSV_SPECIAL if holds_any(values, bytes([c]))]
+    if not present:
         return values
-    needs = pc.match_substring_regex(values, _NEEDS_QUOTES)
-    quoted = pc.replace_substring(values, '"', '""')
+    needs = functools.reduce(pc.or_, [pc.match_substring(values, c) for c in present])
+    quoted = pc.replace_substring(values, '"', '""') if '"' in present else values
     quoted = pc.binary_join_element_wise('"', quoted, '"', "")
     return pc.if_else(needs, quoted, values)
 
