@@ -4,6 +4,12 @@ Each table is a list of (column name, kind, SQL expression) in schema order, the
 reach every expression, the export order, and the expressions the export filters compare.
 Instances also get columns computed in Python (the effective master reference), added batch by
 batch by `finish` in a fixed number of queries per batch.
+
+An attempt's judgements (continuity against its instance's effective reference, drift, the
+latest rating, the near-duplicate flag) come from joins in the same SELECT, never from a query
+per row: the effective reference is the instance's chosen image, else the selected image of the
+latest earlier live scene of the asset (a window over the scenes), else the asset's master
+image, the same rule as stage8.decisions.references.
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, Text, case, cast, func, select, type_coerce
+from sqlalchemy import Integer, Select, Text, and_, bindparam, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from stage8.config import Settings
 from stage8.db.column_types import Money
 from stage8.db.models import (
     Attempt,
+    ContinuityScore,
     DecisionEvent,
     Image,
     Project,
@@ -62,6 +70,49 @@ _PLACE = [
 ]
 
 
+# The threshold under which continuity is flagged drift: `statement` binds STAGE8_DRIFT_BELOW.
+DRIFT_BELOW = bindparam("drift_below", Settings.drift_below, type_=Integer)
+
+
+def _scene_chain():
+    """Each live instance with its scene number, the image it selected, and the number of the
+    latest earlier live scene of its asset that selected one (one window over the scenes)."""
+    inst, scene, picked = aliased(_Inst), aliased(Scene), aliased(Attempt)
+    earlier = func.max(case((picked.image_id.is_not(None), scene.scene_number))).over(
+        partition_by=inst.asset_id, order_by=scene.scene_number, rows=(None, -1)
+    )
+    return (
+        select(
+            inst.id.label("instance_id"),
+            inst.asset_id.label("asset_id"),
+            scene.scene_number.label("scene_number"),
+            inst.reference_image_id.label("chosen_image_id"),
+            picked.image_id.label("selected_image_id"),
+            earlier.label("earlier_scene_number"),
+        )
+        .select_from(inst)
+        .join(scene, scene.id == inst.scene_id)
+        .outerjoin(picked, picked.id == inst.selected_attempt_id)
+        .where(scene.deleted_at.is_(None))
+        .subquery("scene_chain")
+    )
+
+
+_chain = _scene_chain()
+_earlier = _chain.alias("earlier_scene")
+# Chosen, else the latest earlier scene's selection, else the master (references.py's rule).
+_effective_reference = func.coalesce(
+    _chain.c.chosen_image_id, _earlier.c.selected_image_id, ProjectAsset.image_id
+)
+_newest_rating = (
+    select(DecisionEvent.attempt_id, func.max(DecisionEvent.id).label("event_id"))
+    .where(DecisionEvent.kind == "rate", DecisionEvent.attempt_id.is_not(None))
+    .group_by(DecisionEvent.attempt_id)
+    .subquery("newest_rating")
+)
+_rating = aliased(DecisionEvent, name="rating_event")
+
+
 def _attempt_joins(stmt: Select) -> Select:
     return (
         stmt.select_from(Attempt)
@@ -70,6 +121,23 @@ def _attempt_joins(stmt: Select) -> Select:
         .join(Scene, Scene.id == _Inst.scene_id)
         .join(ProjectAsset, ProjectAsset.id == _Inst.asset_id)
         .join(Project, Project.id == Scene.project_id)
+        .join(_chain, _chain.c.instance_id == _Inst.id)
+        .outerjoin(
+            _earlier,
+            and_(
+                _earlier.c.asset_id == _chain.c.asset_id,
+                _earlier.c.scene_number == _chain.c.earlier_scene_number,
+            ),
+        )
+        .outerjoin(
+            ContinuityScore,
+            and_(
+                ContinuityScore.image_id == Attempt.image_id,
+                ContinuityScore.reference_image_id == _effective_reference,
+            ),
+        )
+        .outerjoin(_newest_rating, _newest_rating.c.attempt_id == Attempt.id)
+        .outerjoin(_rating, _rating.id == _newest_rating.c.event_id)
         .where(Scene.deleted_at.is_(None))
     )
 
@@ -109,6 +177,11 @@ def _attempt_fields() -> list[tuple[str, str, Any]]:
         ("original_width", "int", a.original_width),
         ("original_height", "int", a.original_height),
         ("extra", "json", cast(a.extra, Text)),
+        ("continuity", "int", ContinuityScore.score),
+        ("drift", "bool", ContinuityScore.score < DRIFT_BELOW),
+        ("continuity_reference_image_id", "id", ContinuityScore.reference_image_id),
+        ("rating", "int", _rating.after["stars"].as_integer()),
+        ("duplicate_of", "int", a.extra["near_duplicate_of"].as_integer()),
     ]
 
 
@@ -209,6 +282,8 @@ _EVENT_FIELDS = [
     ("before", "json", cast(_E.before, Text)),
     ("after", "json", cast(_E.after, Text)),
     ("reason", "text", _E.reason),
+    ("reason_code", "text", _E.reason_code),
+    ("rating", "int", case((_E.kind == "rate", _E.after["stars"].as_integer()))),
 ]
 
 TABLES: dict[str, Table] = {
