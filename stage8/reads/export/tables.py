@@ -18,7 +18,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Select, Text, and_, bindparam, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from stage8.config import Settings
@@ -74,46 +86,54 @@ _PLACE = [
 DRIFT_BELOW = bindparam("drift_below", Settings.drift_below, type_=Integer)
 
 
-def _scene_chain():
-    """Each live instance with its scene number, the image it selected, and the number of the
-    latest earlier live scene of its asset that selected one (one window over the scenes)."""
-    inst, scene, picked = aliased(_Inst), aliased(Scene), aliased(Attempt)
-    earlier = func.max(case((picked.image_id.is_not(None), scene.scene_number))).over(
-        partition_by=inst.asset_id, order_by=scene.scene_number, rows=(None, -1)
+# Scene number and image id packed in one integer, so one MAX over the earlier scenes finds
+# the latest scene that selected an image together with that image (image ids are 32-bit).
+_PACK = 2**32
+
+
+def _effective_references():
+    """Each live instance's effective reference image: the chosen one, else the image selected
+    in the latest earlier live scene of its asset, else the asset's master image (the rule of
+    stage8.decisions.references, as one window over the scenes)."""
+    inst, scene, picked, asset = (
+        aliased(_Inst),
+        aliased(Scene),
+        aliased(Attempt),
+        aliased(ProjectAsset),
     )
+    earlier = {"partition_by": inst.asset_id, "order_by": scene.scene_number, "rows": (None, -1)}
+    selected = picked.image_id.is_not(None)
+    number = cast(scene.scene_number, BigInteger)
+    latest_number = func.max(case((selected, number))).over(**earlier)
+    latest_packed = func.max(case((selected, number * _PACK + picked.image_id))).over(**earlier)
     return (
         select(
             inst.id.label("instance_id"),
-            inst.asset_id.label("asset_id"),
-            scene.scene_number.label("scene_number"),
-            inst.reference_image_id.label("chosen_image_id"),
-            picked.image_id.label("selected_image_id"),
-            earlier.label("earlier_scene_number"),
+            func.coalesce(
+                inst.reference_image_id, latest_packed - latest_number * _PACK, asset.image_id
+            ).label("image_id"),
         )
         .select_from(inst)
         .join(scene, scene.id == inst.scene_id)
+        .join(asset, asset.id == inst.asset_id)
         .outerjoin(picked, picked.id == inst.selected_attempt_id)
         .where(scene.deleted_at.is_(None))
-        .subquery("scene_chain")
+        .subquery("effective_reference")
     )
 
 
-_chain = _scene_chain()
-_earlier = _chain.alias("earlier_scene")
-# Chosen, else the latest earlier scene's selection, else the master (references.py's rule).
-_effective_reference = func.coalesce(
-    _chain.c.chosen_image_id, _earlier.c.selected_image_id, ProjectAsset.image_id
-)
 _newest_rating = (
     select(DecisionEvent.attempt_id, func.max(DecisionEvent.id).label("event_id"))
     .where(DecisionEvent.kind == "rate", DecisionEvent.attempt_id.is_not(None))
     .group_by(DecisionEvent.attempt_id)
     .subquery("newest_rating")
 )
-_rating = aliased(DecisionEvent, name="rating_event")
+_rating = aliased(DecisionEvent, name="rating_event")  # an attempt's newest "rate" event
+_reference = _effective_references()
 
 
 def _attempt_joins(stmt: Select) -> Select:
+    # Outer joins for the judgements: SQLite keeps the attempts as the scanned table then.
     return (
         stmt.select_from(Attempt)
         .join(Image, Image.id == Attempt.image_id)
@@ -121,19 +141,12 @@ def _attempt_joins(stmt: Select) -> Select:
         .join(Scene, Scene.id == _Inst.scene_id)
         .join(ProjectAsset, ProjectAsset.id == _Inst.asset_id)
         .join(Project, Project.id == Scene.project_id)
-        .join(_chain, _chain.c.instance_id == _Inst.id)
-        .outerjoin(
-            _earlier,
-            and_(
-                _earlier.c.asset_id == _chain.c.asset_id,
-                _earlier.c.scene_number == _chain.c.earlier_scene_number,
-            ),
-        )
+        .outerjoin(_reference, _reference.c.instance_id == Attempt.instance_id)
         .outerjoin(
             ContinuityScore,
             and_(
                 ContinuityScore.image_id == Attempt.image_id,
-                ContinuityScore.reference_image_id == _effective_reference,
+                ContinuityScore.reference_image_id == _reference.c.image_id,
             ),
         )
         .outerjoin(_newest_rating, _newest_rating.c.attempt_id == Attempt.id)
