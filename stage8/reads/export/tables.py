@@ -150,7 +150,7 @@ def _attempt_joins(stmt: Select) -> Select:
             ),
         )
         .outerjoin(_newest_rating, _newest_rating.c.attempt_id == Attempt.id)
-        .outerjoin(_rating, _rating.id == _newest_rating.c.event_id)
+        .outerjoin(_rating, and_(_rating.id == _newest_rating.c.event_id, _rating.kind == "rate"))
         .where(Scene.deleted_at.is_(None))
     )
 
