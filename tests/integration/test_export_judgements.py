@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 import openpyxl
 import pandas as pd
@@ -121,6 +122,14 @@ def test_continuity_is_measured_against_the_effective_reference(desk, chain):
     assert near["continuity_reference_image_id"] == hero_image
     assert near["drift"] is False and stranger["drift"] is True
     assert near["continuity"] > stranger["continuity"]
+
+
+def test_drift_follows_the_configured_threshold(desk, chain):
+    score = attempts(desk)[chain["near"]]["continuity"]
+    desk.settings = replace(desk.settings, drift_below=score + 1)
+    assert attempts(desk, "csv")[chain["near"]]["drift"] == "True"
+    desk.settings = replace(desk.settings, drift_below=score)
+    assert attempts(desk, "csv")[chain["near"]]["drift"] == "False"
 
 
 def test_a_reference_change_empties_continuity_until_it_is_scored(desk, chain):
