@@ -12,7 +12,7 @@ from stage8.db.engine import current_revision
 from stage8.db.finders import INTEGER_MIN, find_instance, parse_number
 from stage8.decisions import continuity
 from stage8.decisions.attempts import list_attempts, select_attempt
-from stage8.decisions.ratings import rate_attempt
+from stage8.decisions.ratings import rate_attempt, ratings_for
 from stage8.demo.seed import seed_demo
 from stage8.desk import open_desk
 from stage8.errors import DecisionConflict, NotFound
@@ -96,14 +96,18 @@ def _attempts(args: argparse.Namespace) -> int:
     views = list_attempts(the_desk, iid, include_trashed=args.include_trashed)
     with the_desk.read() as session:
         scores = continuity.attempt_scores(session, [iid])
+        stars = ratings_for(session, [v.id for v in views])
     drift_below = the_desk.settings.drift_below
     if args.json:
+        # The same meanings as the attempts export: drift is null while there is no score.
         print_json(
             [
                 {
                     **v.as_json(),
                     "continuity": scores.get(v.id),
-                    "drift": v.id in scores and scores[v.id] < drift_below,
+                    "drift": scores[v.id] < drift_below if v.id in scores else None,
+                    "rating": stars.get(v.id),
+                    "duplicate_of": v.extra.get("near_duplicate_of"),
                 }
                 for v in views
             ]
@@ -123,6 +127,10 @@ def _attempts(args: argparse.Namespace) -> int:
             if on
         )
         score = f"continuity {scores[v.id]:>3}" if v.id in scores else "continuity   -"
+        if v.id in stars:
+            score += f" rated {stars[v.id]}/5"
+        if v.extra.get("near_duplicate_of") is not None:
+            score += f" same as #{v.extra['near_duplicate_of']}"
         cost = f"${v.cost_usd.normalize()}" if v.cost_usd is not None else "-"
         print(
             f"#{v.attempt_number} (id {v.id}) {v.source_label:<24} {cost:>10}  "

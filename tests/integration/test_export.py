@@ -20,7 +20,9 @@ import pytest
 from sqlalchemy import select
 
 from stage8.db.models import DecisionEvent, Project, ProjectAsset, Scene, SceneAssetInstance
+from stage8.decisions import continuity
 from stage8.decisions.attempts import add_attempt, select_attempt, set_pinned, trash_attempt
+from stage8.decisions.ratings import rate_attempt, ratings_for
 from stage8.decisions.reference_choice import use_reference
 from stage8.decisions.references import reference_states
 from stage8.decisions.use_master import set_use_master_as_is
@@ -66,7 +68,13 @@ def build_world(desk) -> dict:
     )
     add_generated(desk, inst[(2, "Hero")], pid, 5, cost=Decimal("1.5"))
     spare = add_generated(desk, inst[(2, "Hero")], pid, 6, select=False)
-    trash_attempt(desk, spare.attempt.id, actor="lead", reason="wrong colour")
+    trash_attempt(
+        desk,
+        spare.attempt.id,
+        actor="lead",
+        reason="wrong colour",
+        reason_code="wrong colour or palette",
+    )
     # As-is fixes the reference it accepted (scene 1's image; choosing scene 1, the default,
     # would only follow the default), so scene 1's new selection makes it stale.
     set_use_master_as_is(desk, inst[(2, "Hero")], True, actor="lead")
@@ -78,7 +86,13 @@ def build_world(desk) -> dict:
     boat = add_asset(desk, other, "Boat", "prop", image_bytes=png(3000))
     boat_in_1 = add_instance(desk, add_scene(desk, other, 1, "Quay"), boat, description="wet")
     add_generated(desk, boat_in_1, other, 8, cost=Decimal("0.25"))
-    return {**w, "big": big.attempt.id}
+    # Judgements: continuity scores, a rating changed (the latest wins), a rating cleared.
+    continuity.backfill(desk)
+    rate_attempt(desk, first, 4, actor="lead")
+    rate_attempt(desk, first, 2, actor="lead")
+    rate_attempt(desk, big.attempt.id, 5, actor="lead")
+    rate_attempt(desk, big.attempt.id, None, actor="lead")
+    return {**w, "big": big.attempt.id, "first": first}
 
 
 # Canonical values: what each column means, whatever the format (None for absent, "" too).
@@ -141,6 +155,28 @@ def live_instances(session) -> list[SceneAssetInstance]:
     )
 
 
+def attempt_judgements(desk, session, views) -> list[dict]:
+    """Continuity, drift, rating and near-duplicate flag of each attempt, from the services:
+    the score of its image against its instance's effective reference (references.py)."""
+    refs = reference_states(session, {v.instance_id for v in views})
+    pairs = {v.id: (v.image_id, refs[v.instance_id].effective_image_id) for v in views}
+    scores = continuity.scores_for(session, pairs.values())
+    stars = ratings_for(session, [v.id for v in views])
+    out = []
+    for v in views:
+        score = scores.get(pairs[v.id])
+        out.append(
+            {
+                "continuity": score,
+                "drift": None if score is None else score < desk.settings.drift_below,
+                "continuity_reference_image_id": None if score is None else pairs[v.id][1],
+                "rating": stars.get(v.id),
+                "duplicate_of": v.extra.get("near_duplicate_of"),
+            }
+        )
+    return out
+
+
 def expected(desk, what: str) -> list[dict]:
     """Every row of the table, from the ORM and the other services' read models."""
     with desk.tx() as s:
@@ -155,7 +191,8 @@ def expected(desk, what: str) -> list[dict]:
                     "trashed": v.trashed,
                     "storage_key": v.image_key,
                 }
-                for v in views
+                | judgements
+                for v, judgements in zip(views, attempt_judgements(desk, s, views), strict=True)
             ]
         elif what == "instances":
             refs = reference_states(s, [i.id for i in instances])
@@ -202,6 +239,10 @@ def expected(desk, what: str) -> list[dict]:
                     | {k: getattr(e, k) for k in ("instance_id", "attempt_id", "kind", "actor")}
                     | {k: getattr(e, k) for k in ("role", "actor_source")}
                     | {k: getattr(e, k) for k in ("created_at", "before", "after", "reason")}
+                    | {
+                        "reason_code": e.reason_code,
+                        "rating": (e.after or {}).get("stars") if e.kind == "rate" else None,
+                    }
                     | {
                         "event_id": e.id,
                         "scene_deleted": None if scene is None else scene.deleted_at is not None,
@@ -281,6 +322,15 @@ def test_values_that_matter(desk):
     assert (pin["actor"], pin["role"], pin["actor_source"]) == ("rui@x.test", "reviewer", "sign-in")
     typed = next(e for e in events if e["kind"] == "trash")
     assert (typed["actor"], typed["role"], typed["actor_source"]) == ("lead", "admin", "typed")
+    assert typed["reason_code"] == "wrong colour or palette"
+    rates = [(e["attempt_id"], e["rating"]) for e in events if e["kind"] == "rate"]
+    first, big = str(world["first"]), str(world["big"])
+    assert rates == [(first, 4), (first, 2), (big, 5), (big, None)]
+    judged = {r["attempt_id"]: r for r in rows}
+    assert (judged[first]["rating"], judged[big]["rating"]) == (2, None)  # latest wins
+    scored = [r for r in rows if r["continuity"] is not None]
+    assert scored and all(0 <= r["continuity"] <= 100 for r in scored)
+    assert all(r["continuity_reference_image_id"] for r in scored)
 
 
 def test_raw_types_in_json_lines(desk):

@@ -21,6 +21,7 @@ import pyarrow as pa
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from stage8.config import Settings
 from stage8.db.models import ASSET_TYPES, ATTEMPT_SOURCES, Project, ProjectAsset, Scene
 from stage8.desk import Desk
 from stage8.errors import InvalidInput, NotFound
@@ -32,7 +33,7 @@ from stage8.reads.export.formats import (
     arrow_schema,
     text_column,
 )
-from stage8.reads.export.tables import TABLES, Table
+from stage8.reads.export.tables import DRIFT_BELOW, TABLES, Table
 
 FORMATS = tuple(WRITERS)
 PREVIEW_ROWS = 200
@@ -112,8 +113,11 @@ def columns_of(what: str) -> list[Column]:
     return _table(what).columns
 
 
-def statement(what: str, filters: ExportFilters = ExportFilters()) -> Select:
-    """The table's SELECT with the filters applied, in export order. Computed columns (the
+def statement(
+    what: str, filters: ExportFilters = ExportFilters(), *, drift_below: int = Settings.drift_below
+) -> Select:
+    """The table's SELECT with the filters applied, in export order; attempts under a
+    continuity of `drift_below` (STAGE8_DRIFT_BELOW) are flagged drift. Computed columns (the
     instances' references) are not in it. The benchmark hands it to PostgreSQL's COPY."""
     t = _table(what)
     unsupported = filters.unsupported_for(what)
@@ -134,7 +138,8 @@ def statement(what: str, filters: ExportFilters = ExportFilters()) -> Select:
         (t.live is not None and not f.include_trashed, lambda: t.live),
     ]
     stmt = t.joins(select(*(expr.label(name) for name, _, expr in t.sql)))
-    return stmt.where(*(make() for wanted, make in conditions if wanted)).order_by(*t.order)
+    stmt = stmt.where(*(make() for wanted, make in conditions if wanted)).order_by(*t.order)
+    return stmt.params({DRIFT_BELOW.key: drift_below}) if what == "attempts" else stmt
 
 
 def _check_project(session: Session, filters: ExportFilters) -> None:
@@ -155,7 +160,7 @@ def table_batches(
     """The rows as Arrow record batches with the table's export schema (`arrow_schema`),
     read by ADBC while one read transaction checks the project and adds computed columns."""
     table = _table(what)
-    stmt = statement(what, filters)
+    stmt = statement(what, filters, drift_below=desk.settings.drift_below)
     with desk.read() as session:
         _check_project(session, filters)
         yield from record_batches(

@@ -4,6 +4,12 @@ Each table is a list of (column name, kind, SQL expression) in schema order, the
 reach every expression, the export order, and the expressions the export filters compare.
 Instances also get columns computed in Python (the effective master reference), added batch by
 batch by `finish` in a fixed number of queries per batch.
+
+An attempt's judgements (continuity against its instance's effective reference, drift, the
+latest rating, the near-duplicate flag) come from joins in the same SELECT, never from a query
+per row: the effective reference is the instance's chosen image, else the selected image of the
+latest earlier live scene of the asset (a window over the scenes), else the asset's master
+image, the same rule as stage8.decisions.references.
 """
 
 from __future__ import annotations
@@ -12,12 +18,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, Text, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
+from stage8.config import Settings
 from stage8.db.column_types import Money
 from stage8.db.models import (
     Attempt,
+    ContinuityScore,
     DecisionEvent,
     Image,
     Project,
@@ -62,7 +82,58 @@ _PLACE = [
 ]
 
 
+# The threshold under which continuity is flagged drift: `statement` binds STAGE8_DRIFT_BELOW.
+DRIFT_BELOW = bindparam("drift_below", Settings.drift_below, type_=Integer)
+
+
+# Scene number and image id packed in one integer, so one MAX over the earlier scenes finds
+# the latest scene that selected an image together with that image (image ids are 32-bit).
+_PACK = 2**32
+
+
+def _effective_references():
+    """Each live instance's effective reference image: the chosen one, else the image selected
+    in the latest earlier live scene of its asset, else the asset's master image (the rule of
+    stage8.decisions.references, as one window over the scenes)."""
+    inst, scene, picked, asset = (
+        aliased(_Inst),
+        aliased(Scene),
+        aliased(Attempt),
+        aliased(ProjectAsset),
+    )
+    earlier = {"partition_by": inst.asset_id, "order_by": scene.scene_number, "rows": (None, -1)}
+    selected = picked.image_id.is_not(None)
+    number = cast(scene.scene_number, BigInteger)
+    latest_number = func.max(case((selected, number))).over(**earlier)
+    latest_packed = func.max(case((selected, number * _PACK + picked.image_id))).over(**earlier)
+    return (
+        select(
+            inst.id.label("instance_id"),
+            func.coalesce(
+                inst.reference_image_id, latest_packed - latest_number * _PACK, asset.image_id
+            ).label("image_id"),
+        )
+        .select_from(inst)
+        .join(scene, scene.id == inst.scene_id)
+        .join(asset, asset.id == inst.asset_id)
+        .outerjoin(picked, picked.id == inst.selected_attempt_id)
+        .where(scene.deleted_at.is_(None))
+        .subquery("effective_reference")
+    )
+
+
+_newest_rating = (
+    select(DecisionEvent.attempt_id, func.max(DecisionEvent.id).label("event_id"))
+    .where(DecisionEvent.kind == "rate", DecisionEvent.attempt_id.is_not(None))
+    .group_by(DecisionEvent.attempt_id)
+    .subquery("newest_rating")
+)
+_rating = aliased(DecisionEvent, name="rating_event")  # an attempt's newest "rate" event
+_reference = _effective_references()
+
+
 def _attempt_joins(stmt: Select) -> Select:
+    # Outer joins for the judgements: SQLite keeps the attempts as the scanned table then.
     return (
         stmt.select_from(Attempt)
         .join(Image, Image.id == Attempt.image_id)
@@ -70,6 +141,16 @@ def _attempt_joins(stmt: Select) -> Select:
         .join(Scene, Scene.id == _Inst.scene_id)
         .join(ProjectAsset, ProjectAsset.id == _Inst.asset_id)
         .join(Project, Project.id == Scene.project_id)
+        .outerjoin(_reference, _reference.c.instance_id == Attempt.instance_id)
+        .outerjoin(
+            ContinuityScore,
+            and_(
+                ContinuityScore.image_id == Attempt.image_id,
+                ContinuityScore.reference_image_id == _reference.c.image_id,
+            ),
+        )
+        .outerjoin(_newest_rating, _newest_rating.c.attempt_id == Attempt.id)
+        .outerjoin(_rating, and_(_rating.id == _newest_rating.c.event_id, _rating.kind == "rate"))
         .where(Scene.deleted_at.is_(None))
     )
 
@@ -109,6 +190,11 @@ def _attempt_fields() -> list[tuple[str, str, Any]]:
         ("original_width", "int", a.original_width),
         ("original_height", "int", a.original_height),
         ("extra", "json", cast(a.extra, Text)),
+        ("continuity", "int", ContinuityScore.score),
+        ("drift", "bool", ContinuityScore.score < DRIFT_BELOW),
+        ("continuity_reference_image_id", "id", ContinuityScore.reference_image_id),
+        ("rating", "int", _rating.after["stars"].as_integer()),
+        ("duplicate_of", "int", a.extra["near_duplicate_of"].as_integer()),
     ]
 
 
@@ -209,6 +295,8 @@ _EVENT_FIELDS = [
     ("before", "json", cast(_E.before, Text)),
     ("after", "json", cast(_E.after, Text)),
     ("reason", "text", _E.reason),
+    ("reason_code", "text", _E.reason_code),
+    ("rating", "int", case((_E.kind == "rate", _E.after["stars"].as_integer()))),
 ]
 
 TABLES: dict[str, Table] = {
