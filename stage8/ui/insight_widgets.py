@@ -29,6 +29,19 @@ BREAKDOWNS = {
     "model": "Per model",
 }
 _FLAT = alt.Axis(labelAngle=0)
+LABELS = {  # table headers for the read models' column names (the CSVs keep the names)
+    "reason_code": "Reason",
+    "count": "Times given",
+    "asset": "Asset",
+    "provider": "Provider",
+    "model": "Model",
+    "rated": "Attempts rated",
+    "mean_stars": "Average stars",
+    "mean_cost_usd": "Average cost (USD)",
+    "total_cost_usd": "Total cost (USD)",
+    "stars": "Stars",
+}
+_RATINGS_HEIGHT = 240  # the two ratings charts side by side, the same height
 _ALL = "All"
 
 
@@ -40,7 +53,9 @@ def scene_url(project: str, scene_number: int, asset: str) -> str:
 
 def _numbers(frame: pd.DataFrame, name: str, **table_options) -> None:
     """The frame as a table, with a CSV download of it."""
-    st.dataframe(frame, hide_index=True, width="stretch", **table_options)
+    config = {name: LABELS[name] for name in frame.columns if name in LABELS}
+    config.update(table_options.pop("column_config", {}))
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **table_options)
     st.download_button(
         "Download CSV",
         data=csv_bytes(frame),
@@ -82,7 +97,7 @@ def chain_chart(chain: pd.DataFrame, drift_below: int) -> alt.LayerChart:
     )
     rule = (
         alt.Chart(pd.DataFrame({"drift_below": [drift_below]}))
-        .mark_rule(color="#d62728", strokeDash=[6, 4])
+        .mark_rule(color="#555", strokeDash=[6, 4])
         .encode(y="drift_below:Q", tooltip=[alt.Tooltip("drift_below:Q", title="Drift below")])
     )
     return alt.layer(lines, rule)
@@ -137,8 +152,8 @@ def continuity_section(chain: pd.DataFrame, drift_below: int, project: str) -> N
 def reasons_chart(counts: pd.DataFrame, by: str | None) -> alt.Chart:
     """Horizontal bars per reason code, stacked by `by` when given; most given at the top."""
     encoding = {
-        "x": alt.X("sum(count):Q", title="Times given"),
-        "y": alt.Y("reason_code:N", title="Reason", sort="-x"),
+        "x": alt.X("sum(count):Q", title="Times given", axis=alt.Axis(tickMinStep=1, format="d")),
+        "y": alt.Y("reason_code:N", title="Reason", sort="-x", axis=alt.Axis(labelLimit=240)),
         "tooltip": [*([by] if by else []), "reason_code", "count"],
     }
     if by:
@@ -158,7 +173,7 @@ def reasons_section(reasons: pd.DataFrame) -> None:
                 icon=":material/label:",
             )
             return
-        left, right = st.columns([3, 2])
+        left, right = st.columns(2)
         decisions = left.multiselect(
             "Decisions",
             list(DECISION_LABELS),
@@ -187,11 +202,11 @@ def reasons_section(reasons: pd.DataFrame) -> None:
 def model_ratings_chart(per_model: pd.DataFrame) -> alt.Chart:
     """Mean stars per model, coloured by provider."""
     return (
-        alt.Chart(_dollars(per_model.fillna({"mean_cost_usd": 0}), "mean_cost_usd"))
+        alt.Chart(_dollars(per_model, "mean_cost_usd"), height=_RATINGS_HEIGHT)
         .mark_bar()
         .encode(
             x=alt.X("mean_stars:Q", title="Average rating (stars)", scale=alt.Scale(domain=[0, 5])),
-            y=alt.Y("model:N", title="Model", sort="-x"),
+            y=alt.Y("model:N", title="Model", sort="-x", axis=alt.Axis(labelLimit=200)),
             color=alt.Color("provider:N", title="Provider"),
             tooltip=["provider", "model", "rated", "mean_stars", "mean_cost_usd"],
         )
@@ -201,12 +216,12 @@ def model_ratings_chart(per_model: pd.DataFrame) -> alt.Chart:
 def cost_by_stars_chart(per_star: pd.DataFrame) -> alt.Chart:
     """Average cost of an attempt for each star count."""
     return (
-        alt.Chart(_dollars(per_star.fillna({"mean_cost_usd": 0}), "mean_cost_usd"))
+        alt.Chart(_dollars(per_star, "mean_cost_usd"), height=_RATINGS_HEIGHT)
         .mark_bar()
         .encode(
             x=alt.X("stars:O", title="Rating (stars)", axis=_FLAT),
             y=alt.Y("mean_cost_usd:Q", title="Average cost per attempt (USD)"),
-            tooltip=["stars", "rated", "mean_cost_usd"],
+            tooltip=["stars", "rated", "mean_cost_usd"],  # no bar: no attempt with a cost
         )
     )
 
