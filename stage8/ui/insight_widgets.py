@@ -70,16 +70,21 @@ def _numbers(frame: pd.DataFrame, name: str, **table_options) -> None:
 # --- continuity along the chain ----------------------------------------------------------------
 
 
+def _pick(column, label: str, options: list[str], key: str) -> str:
+    """A selectbox of `options` after "All"; a choice the data no longer has falls back to All
+    (another project, or a type whose assets it does not hold)."""
+    choices = [_ALL, *options]
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = _ALL
+    return column.selectbox(label, choices, key=key)
+
+
 def _chain_filters(chain: pd.DataFrame) -> pd.DataFrame:
     left, right = st.columns(2)
-    types = [_ALL, *sorted(chain.asset_type.unique())]
-    kind = left.selectbox("Asset type", types, key=keys.INSIGHTS_CHAIN_TYPE)
+    kind = _pick(left, "Asset type", sorted(chain.asset_type.unique()), keys.INSIGHTS_CHAIN_TYPE)
     if kind != _ALL:
         chain = chain[chain.asset_type == kind]
-    names = [_ALL, *sorted(chain.asset.unique())]
-    if st.session_state.get(keys.INSIGHTS_CHAIN_ASSET) not in names:
-        st.session_state[keys.INSIGHTS_CHAIN_ASSET] = _ALL  # the type changed under it
-    name = right.selectbox("Asset", names, key=keys.INSIGHTS_CHAIN_ASSET)
+    name = _pick(right, "Asset", sorted(chain.asset.unique()), keys.INSIGHTS_CHAIN_ASSET)
     return chain if name == _ALL else chain[chain.asset == name]
 
 

@@ -233,3 +233,8 @@ def test_same_queries_for_a_small_and_a_large_project(app, ui_desk):
     assert counts["Small"] == counts["Large"], counts
     # Large: each asset's attempts 5 and 6 repeat the bytes of 1 and 2; Small: none.
     assert duplicates == {"Small": [], "Large": [40 * 2]}
+    # An asset picked in one project that the next one lacks falls back to All.
+    at.selectbox(key=keys.INSIGHTS_CHAIN_ASSET).set_value("Asset 029").run()
+    at.selectbox(key=keys.ANALYTICS_PROJECT).set_value("Small").run()
+    assert not at.exception
+    assert at.selectbox(key=keys.INSIGHTS_CHAIN_ASSET).value == "All"
