@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-
 from sqlalchemy import select
 
 from stage8.db.models import Attempt, ContinuityScore, ProjectAsset, SceneAssetInstance
