@@ -114,9 +114,10 @@ def continuity_section(chain: pd.DataFrame, drift_below: int, project: str) -> N
         st.subheader("Continuity along the chain")
         if chain.empty:
             st.info(
-                "No continuity scores yet. Run `python -m stage8 continuity --backfill` to score "
-                "the selected images against their masters (the worker scores new ones between "
-                "jobs).",
+                # Page words, not a command line (stage8.ui.messages): the backfill is named.
+                "No continuity scores yet. The desk's worker scores new images between "
+                "generation jobs; whoever runs the desk scores the existing ones with the "
+                "continuity backfill (README, “Continuity, look-alikes, reasons and ratings”).",
                 icon=":material/timeline:",
             )
             return
@@ -173,8 +174,8 @@ def reasons_section(reasons: pd.DataFrame) -> None:
         if reasons.empty:
             st.info(
                 "No reason codes given yet. Pick one after selecting another attempt, moving "
-                "one to the trash or turning use-as-is off on a scene page (keys 1–9), or pass "
-                "`--reason-code` on the command line.",
+                "one to the trash or turning use-as-is off on a scene page (keys 1–9 right after "
+                "the decision).",
                 icon=":material/label:",
             )
             return
@@ -238,7 +239,7 @@ def ratings_section(rated: pd.DataFrame) -> None:
         if rated.empty:
             st.info(
                 "No ratings yet. Give attempts 1 to 5 stars on a scene page (keys 1–5 when an "
-                "attempt is shown) or with `python -m stage8 rate --attempt ID --stars N`.",
+                "attempt is shown).",
                 icon=":material/star:",
             )
             return

@@ -60,9 +60,9 @@ def attempts_of(desk, scene: int, asset: str) -> tuple[int, list[int]]:
 
 def test_empty_tabs_say_what_to_do(app):
     at = analytics(app)
-    assert "python -m stage8 continuity --backfill" in texts(at.tabs[CONTINUITY])
+    assert "continuity backfill" in texts(at.tabs[CONTINUITY])
     assert "No reason codes given yet" in texts(at.tabs[REASONS])
-    assert "python -m stage8 rate" in texts(at.tabs[RATINGS])
+    assert "keys 1–5" in texts(at.tabs[RATINGS])
     for tab in (CONTINUITY, REASONS, RATINGS):
         assert not at.tabs[tab].get("vega_lite_chart")
     page = storage(app)
