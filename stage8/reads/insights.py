@@ -7,6 +7,7 @@ counts live scenes only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 import pandas as pd
@@ -23,7 +24,6 @@ from stage8.db.models import (
     Scene,
     SceneAssetInstance,
 )
-from stage8.decisions.ratings import ratings_for
 from stage8.desk import Desk
 
 _Inst = SceneAssetInstance
@@ -46,7 +46,9 @@ def continuity_along_scenes(desk: Desk, project: str | None) -> pd.DataFrame:
     asset's master image (scenes whose pair is not scored yet are left out)."""
     selected = aliased(Attempt)
     stmt = (
-        select(ProjectAsset.name, Scene.scene_number, ContinuityScore.score)
+        select(
+            ProjectAsset.name, ProjectAsset.asset_type, Scene.scene_number, ContinuityScore.score
+        )
         .select_from(_Inst)
         .join(Scene, Scene.id == _Inst.scene_id)
         .join(Project, Project.id == Scene.project_id)
@@ -60,7 +62,8 @@ def continuity_along_scenes(desk: Desk, project: str | None) -> pd.DataFrame:
         .order_by(ProjectAsset.name, Scene.scene_number)
     )
     rows = _rows(desk, stmt, project)
-    return pd.DataFrame([tuple(r) for r in rows], columns=["asset", "scene_number", "score"])
+    columns = ["asset", "asset_type", "scene_number", "score"]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
 def biggest_drops(chain: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
@@ -124,27 +127,94 @@ def top_reasons(desk: Desk, project: str | None) -> pd.DataFrame:
     return frame.sort_values(["count", "asset"], ascending=[False, True]).reset_index(drop=True)
 
 
-def ratings_by_model(desk: Desk, project: str | None) -> pd.DataFrame:
-    """Per provider and model: attempts rated, their mean stars and mean cost (exact)."""
+def reason_counts(
+    reasons: pd.DataFrame, by: str | None, decisions: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """`top_reasons` summed per reason code (and per `by`: "asset", "provider" or "model"),
+    only for the decision kinds in `decisions` (None: all), most given first."""
+    if decisions is not None:
+        reasons = reasons[reasons.decision.isin(list(decisions))]
+    keys = ["reason_code"] if by is None else [by, "reason_code"]
+    summed = reasons.groupby(keys, as_index=False, sort=False)["count"].sum()
+    order = ["count", *keys]
+    return summed.sort_values(order, ascending=[False, *[True] * len(keys)]).reset_index(drop=True)[
+        [*keys, "count"]
+    ]
+
+
+def rated_attempts(desk: Desk, project: str | None) -> pd.DataFrame:
+    """Every rated attempt (its current stars: the newest "rate" event, stage8.decisions.ratings)
+    with its asset, provider, model and exact cost; one query. Trashed attempts keep their
+    rating: the money was spent and the judgement made."""
+    newest = (
+        select(func.max(DecisionEvent.id))
+        .where(DecisionEvent.kind == "rate", DecisionEvent.attempt_id.is_not(None))
+        .group_by(DecisionEvent.attempt_id)
+    )
     stmt = (
-        select(Attempt.id, Attempt.provider, Attempt.model, Attempt.cost_usd)
+        select(
+            Attempt.id,
+            ProjectAsset.name,
+            func.coalesce(Attempt.provider, "—"),
+            func.coalesce(Attempt.model, "—"),
+            Attempt.cost_usd,
+            DecisionEvent.after,
+        )
+        .select_from(DecisionEvent)
+        .join(Attempt, Attempt.id == DecisionEvent.attempt_id)
         .join(_Inst, _Inst.id == Attempt.instance_id)
         .join(Scene, Scene.id == _Inst.scene_id)
         .join(Project, Project.id == Scene.project_id)
+        .join(ProjectAsset, ProjectAsset.id == _Inst.asset_id)
+        .where(DecisionEvent.id.in_(newest))
+        .order_by(Attempt.id)
     )
-    rows = _rows(desk, stmt, project)
-    with desk.read() as session:
-        stars = ratings_for(session, [r[0] for r in rows])
-    groups: dict[tuple[str, str], list[tuple[int, Decimal | None]]] = {}
-    for attempt_id, provider, model, cost in rows:
-        if attempt_id in stars:
-            key = (provider or "—", model or "—")
-            groups.setdefault(key, []).append((stars[attempt_id], cost))
-    out = []
-    for (provider, model), rated in sorted(groups.items()):
-        costs = [Decimal(c) for _, c in rated if c is not None]
-        mean_cost = sum(costs, Decimal(0)) / len(costs) if costs else None
-        mean_stars = round(sum(s for s, _ in rated) / len(rated), 2)
-        out.append((provider, model, len(rated), mean_stars, mean_cost))
+    out = [
+        (attempt_id, asset, provider, model, int(after["stars"]), cost)
+        for attempt_id, asset, provider, model, cost, after in _rows(desk, stmt, project)
+        if after and after.get("stars") is not None  # a cleared rating
+    ]
+    columns = ["attempt_id", "asset", "provider", "model", "stars", "cost_usd"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def _mean_cost(costs) -> Decimal | None:
+    known = [Decimal(c) for c in costs if c is not None and not pd.isna(c)]
+    return sum(known, Decimal(0)) / len(known) if known else None
+
+
+def model_ratings(rated: pd.DataFrame) -> pd.DataFrame:
+    """Per provider and model (from `rated_attempts`): attempts rated, mean stars, mean cost."""
+    out = [
+        (
+            provider,
+            model,
+            len(group),
+            round(float(group.stars.mean()), 2),
+            _mean_cost(group.cost_usd),
+        )
+        for (provider, model), group in rated.groupby(["provider", "model"], sort=True)
+    ]
     columns = ["provider", "model", "rated", "mean_stars", "mean_cost_usd"]
     return pd.DataFrame(out, columns=columns)
+
+
+def cost_by_stars(rated: pd.DataFrame) -> pd.DataFrame:
+    """Per star count 1-5 (from `rated_attempts`): attempts rated so, their mean and total cost
+    (exact; stars nobody gave are left out)."""
+    out = [
+        (
+            int(stars),
+            len(group),
+            _mean_cost(group.cost_usd),
+            sum((Decimal(c) for c in group.cost_usd if c is not None), Decimal(0)),
+        )
+        for stars, group in rated.groupby("stars", sort=True)
+    ]
+    columns = ["stars", "rated", "mean_cost_usd", "total_cost_usd"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def ratings_by_model(desk: Desk, project: str | None) -> pd.DataFrame:
+    """Per provider and model: attempts rated, their mean stars and mean cost (exact)."""
+    return model_ratings(rated_attempts(desk, project))

@@ -439,3 +439,11 @@ REVIEWERS_NEW_ROLE = "reviewers_new_role"
 REVIEWERS_CHANGE = "reviewers_change"  # button
 REVIEWERS_REMOVE = "reviewers_remove"  # button
 REVIEWERS_FLASH = "reviewers_flash"  # (kind, message) of the last action, shown once
+
+
+# --- analytics insights and storage duplicates (branch insights, issue 15) ----------------------
+INSIGHTS_CHAIN_TYPE = "insights_chain_type"  # continuity along the chain: asset type filter
+INSIGHTS_CHAIN_ASSET = "insights_chain_asset"  # ... and asset filter
+INSIGHTS_REASON_DECISIONS = "insights_reason_decisions"  # which decision kinds' reasons count
+INSIGHTS_REASON_BY = "insights_reason_by"  # overall, per asset, per provider or per model
+DUPLICATES_PROJECT = "duplicates_project"  # the Storage page's duplicates: which project

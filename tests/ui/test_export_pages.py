@@ -123,7 +123,9 @@ def test_analytics_page_charts_tables_and_csvs(app, ui_desk, downloads):
     at.switch_page("app_pages/analytics.py")
     at.run()
     assert not at.exception
-    assert [s.value for s in at.subheader] == [
+    assert [t.label for t in at.tabs] == ["Cost and review", "Continuity", "Reasons", "Ratings"]
+    costs = at.tabs[0]  # the other tabs: tests/ui/test_insights_pages.py
+    assert [s.value for s in costs.subheader] == [
         "Cost per scene",
         "Cost per asset type",
         "Cost of attempts never selected",
@@ -134,8 +136,8 @@ def test_analytics_page_charts_tables_and_csvs(app, ui_desk, downloads):
         "Decisions per reviewer per day",
         "Cost of each reviewer's generations",
     ]
-    assert len(at.get("vega_lite_chart")) == len(FIGURES)
-    assert len(at.dataframe) == len(FIGURES)
+    assert len(costs.get("vega_lite_chart")) == len(FIGURES)
+    assert len(costs.dataframe) == len(FIGURES)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Total cost"] == "$0.70" and metrics["Decided"] == "22 of 26"
     for name, figure in FIGURES.items():
