@@ -14,6 +14,7 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, SceneBoard
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import order_control
 from stage8.ui.auth import can, current_identity
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.live import live_updates
@@ -100,6 +101,7 @@ def _scene_bar(desk: Desk, board: SceneBoard) -> None:
     ):
         st.switch_page(QUEUE_PAGE)
     if board.panels:
+        order_control(bar)
         waiting = sum(1 for p in board.panels if needs_attention(p))
         with bar.popover("Bulk", icon=":material/checklist:", key=keys.SHEET_BULK):
             bulk_actions(desk, board)

@@ -17,6 +17,7 @@ from stage8.reads.board import AssetPanel, load_panel
 from stage8.reviewers.roles import allowed
 from stage8.ui import conflicts
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import current_identity
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import (
@@ -124,7 +125,7 @@ def _local_time(view: AttemptView) -> str:
 
 
 def _attempts(desk: Desk, panel: AssetPanel) -> None:
-    attempts = panel.attempts
+    attempts = ordered(panel).attempts  # in the order of the page's "Order" control
     if not attempts:
         st.info("No image yet for this asset in this scene.")
         return

@@ -22,6 +22,7 @@ from stage8.reads.board import AssetPanel, load_panel, pending_jobs
 from stage8.reviewers.roles import Identity
 from stage8.ui import conflicts
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
@@ -112,6 +113,7 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
     panel = _panel(desk, instance_id)
     if panel is None:
         return
+    panel = ordered(panel)  # the strip's order: the page's "Order" control
     shown = shown_attempt(panel)
     box = st.container(border=True, key=keys.row_box(instance_id))
     with box, st.container(horizontal=True, gap="small"):

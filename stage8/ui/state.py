@@ -438,3 +438,11 @@ REVIEWERS_NEW_ROLE = "reviewers_new_role"
 REVIEWERS_CHANGE = "reviewers_change"  # button
 REVIEWERS_REMOVE = "reviewers_remove"  # button
 REVIEWERS_FLASH = "reviewers_flash"  # (kind, message) of the last action, shown once
+
+
+# --- attempt order, near-duplicate marks, compare scores (branch gendup, issue 15 items 2-3) ----
+# The order of the sheet's strips and the full panel's carousel: "number" (default) or
+# "continuity" (best first, unscored last); one control per page, one choice per session.
+ATTEMPT_ORDER = "attempt_order"
+COMPARE_SCORES = "compare_scores"  # each image's continuity badge under it in the compare view
+COMPARE_SIMILARITY = "compare_similarity"  # the slider pair's similarity line
