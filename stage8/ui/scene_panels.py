@@ -10,6 +10,7 @@ import streamlit as st
 
 from stage8.decisions import attempts as ledger
 from stage8.decisions import revert as history
+from stage8.decisions.duplicates import flagged_same_as
 from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
@@ -144,6 +145,7 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
                     ("New", bool(a.extra.get("new_unreviewed")) and not a.selected),
                     (a.source_label, True),
                     ("Pinned", a.pinned),
+                    (f"Same as #{flagged_same_as(a.extra)}", flagged_same_as(a.extra) is not None),
                 )
                 if on
             ),

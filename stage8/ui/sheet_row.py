@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from stage8.decisions import attempts as ledger
+from stage8.decisions.duplicates import flagged_same_as
 from stage8.decisions.use_master import set_use_master_as_is
 from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
@@ -27,7 +28,7 @@ from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
 from stage8.ui.session import ensure_worker, get_desk
-from stage8.ui.sheet_status import chips, needs_attention, score_badge, stars
+from stage8.ui.sheet_status import chips, needs_attention, same_as_mark, score_badge, stars
 from stage8.ui.text import inert, md
 
 STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
@@ -169,6 +170,8 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
                 score = panel.continuity.get(a.id)
                 if score is not None:
                     what += f", continuity {score}"
+                if flagged_same_as(a.extra) is not None:
+                    what += f", looks the same as #{flagged_same_as(a.extra)}"
                 st.button(
                     ("✓ " if a.selected else "") + f"#{a.attempt_number}",
                     key=keys.row_show(iid, a.id),
@@ -179,7 +182,13 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
                     args=(iid, a.id),
                 )
                 marks = " ".join(
-                    m for m in (score_badge(panel, a.id, drift_below), stars(panel, a.id)) if m
+                    m
+                    for m in (
+                        score_badge(panel, a.id, drift_below),
+                        stars(panel, a.id),
+                        same_as_mark(a),
+                    )
+                    if m
                 )
                 # Always one line (a no-break space until the attempt is scored), so a row keeps
                 # its height when scores arrive and nothing below it moves.

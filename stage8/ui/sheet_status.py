@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stage8.decisions.duplicates import flagged_same_as
+from stage8.decisions.views import AttemptView
 from stage8.reads.board import AssetPanel
 
 
@@ -66,3 +68,10 @@ def score_badge(panel: AssetPanel, attempt_id: int, drift_below: int) -> str | N
 def stars(panel: AssetPanel, attempt_id: int) -> str:
     n = panel.ratings.get(attempt_id)
     return f"★{n}" if n else ""
+
+
+def same_as_mark(attempt: AttemptView) -> str | None:
+    """ "≈#n" when the attempt was flagged as looking the same as attempt #n on arrival
+    (stage8.decisions.duplicates); short enough for a strip cell."""
+    number = flagged_same_as(attempt.extra)
+    return None if number is None else f":orange-badge[≈#{number}]"
