@@ -444,5 +444,4 @@ REVIEWERS_FLASH = "reviewers_flash"  # (kind, message) of the last action, shown
 # The order of the sheet's strips and the full panel's carousel: "number" (default) or
 # "continuity" (best first, unscored last); one control per page, one choice per session.
 ATTEMPT_ORDER = "attempt_order"
-COMPARE_SCORES = "compare_scores"  # each image's continuity badge under it in the compare view
 COMPARE_SIMILARITY = "compare_similarity"  # the slider pair's similarity line

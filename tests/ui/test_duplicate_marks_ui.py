@@ -39,7 +39,7 @@ def test_the_strip_and_the_carousel_say_which_attempt_it_looks_like(app, ui_desk
     assert "looks the same" not in untouched[0].help
     panel = app(scene=3, asset="Mara").run()
     jump = keys.carousel_jump(keys.attempts_carousel(iid), copy.id)
-    [b for b in panel.button if b.key == jump][0].click().run()
+    next(b for b in panel.button if b.key == jump).click().run()
     assert not panel.exception
     badge = f":orange-badge[Same as #{original.attempt_number}]"
     assert any(badge in m.value for m in panel.markdown)
