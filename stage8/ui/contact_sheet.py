@@ -29,7 +29,11 @@ QUEUE_PAGE = "app_pages/queue.py"
 # A laptop screen shows the scene title and its first rows: less empty space above the title.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+div[class*="st-key-row_"][class*="_marks_"][data-testid="stVerticalBlock"] {
+  padding-left: 0; padding-right: 0; }
 </style>"""
+# The marks under a strip thumbnail use the whole 52 px cell (the row box's padding rule also
+# matched them, leaving 36 px): a score with "drift", or with a "≈#n" mark, fits on one line.
 _ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -71,7 +71,8 @@ def stars(panel: AssetPanel, attempt_id: int) -> str:
 
 
 def same_as_mark(attempt: AttemptView) -> str | None:
-    """ "≈#n" when the attempt was flagged as looking the same as attempt #n on arrival
-    (stage8.decisions.duplicates); short enough for a strip cell."""
+    """The mark of an attempt flagged on arrival as looking the same as attempt #n
+    (stage8.decisions.duplicates): "≈#n" in plain coloured text, so it fits beside a score
+    badge in a strip cell (the thumbnail's help says it in words)."""
     number = flagged_same_as(attempt.extra)
-    return None if number is None else f":orange-badge[≈#{number}]"
+    return None if number is None else f":orange[≈#{number}]"

@@ -32,7 +32,7 @@ def test_the_strip_and_the_carousel_say_which_attempt_it_looks_like(app, ui_desk
     assert not at.exception
     marks = [m.value for m in at.markdown if "≈#" in m.value]
     assert len(marks) == 1  # under the copy only, never under the original
-    assert marks[0].endswith(f":orange-badge[≈#{original.attempt_number}]")
+    assert marks[0].endswith(f":orange[≈#{original.attempt_number}]")
     [thumb] = [b for b in at.button if b.key == keys.row_show(iid, copy.id)]
     assert f"looks the same as #{original.attempt_number}" in thumb.help
     untouched = [b for b in at.button if b.key == keys.row_show(iid, original.id)]
