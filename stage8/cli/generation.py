@@ -60,9 +60,10 @@ def _generate(args: argparse.Namespace) -> int:
         elif not args.json:
             state = "selected" if attempt.selected else "added unselected (new, not reviewed)"
             cost = "-" if attempt.cost_usd is None else f"${attempt.cost_usd.normalize()}"
+            same = f" It looks the same as attempt #{v.same_as}." if v.same_as is not None else ""
             print(
                 f"#{attempt.attempt_number} (id {attempt.id}) {attempt.provider}/{attempt.model}"
-                f" {cost} in {attempt.duration_ms} ms, {state}."
+                f" {cost} in {attempt.duration_ms} ms, {state}.{same}"
             )
     return 0 if all(v.status == "succeeded" for v in views) else 1
 

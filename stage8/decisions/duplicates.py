@@ -5,8 +5,10 @@ stage8.decisions.uploads).
 Rules owned here: two images are near-duplicates when their perceptual and difference hashes
 (stage8.images.similarity, not mirrored: a flipped shot is a different take) differ by at most
 `NEAR_BITS` bits in all; the flag is `extra["near_duplicate_of"]` (the attempt number of the
-oldest live look-alike), written once when the attempt arrives; `project_duplicates` lists
-them with what they cost and take.
+oldest live look-alike), written once when the attempt arrives: an upload
+(stage8.decisions.uploads) or a generation result (stage8.generation.run, in the worker).
+`flagged_same_as` reads it for the sheet and the carousel; `project_duplicates` lists them
+with what they cost and take.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ class Duplicate:
 
 
 def flag_near_duplicates(desk: Desk, instance_id: int, attempt_ids: Iterable[int]) -> dict:
-    """Flag each of `attempt_ids` that looks like an older live attempt of the instance;
+    """Flag each of `attempt_ids` that looks like another live attempt of the instance (the
+    oldest such; among the new ones themselves, only a later one is flagged, so two new
+    look-alikes of one upload or one generation batch are not each "the same as" the other);
     returns {attempt id: attempt number it is the same as}."""
     new_ids = set(attempt_ids)
     if not new_ids:
@@ -49,13 +53,15 @@ def flag_near_duplicates(desk: Desk, instance_id: int, attempt_ids: Iterable[int
         ).all()
     prints = fingerprints(desk, {image_id for _, _, image_id in live})
     found: dict[int, int] = {}
-    for attempt_id, _number, image_id in live:
+    for attempt_id, number, image_id in live:
         if attempt_id not in new_ids or image_id not in prints:
             continue
         mine = prints[image_id]
         for other_id, other_number, other_image in live:
-            if other_id == attempt_id or other_image not in prints or other_id in new_ids:
+            if other_id == attempt_id or other_image not in prints:
                 continue
+            if other_id in new_ids and other_number > number:
+                continue  # of two new look-alikes, only the later one is "the same as" the other
             theirs = prints[other_image]
             if (mine.phash - theirs.phash) + (mine.dhash - theirs.dhash) <= NEAR_BITS:
                 found[attempt_id] = other_number
@@ -65,6 +71,12 @@ def flag_near_duplicates(desk: Desk, instance_id: int, attempt_ids: Iterable[int
             for attempt in session.scalars(select(Attempt).where(Attempt.id.in_(found))):
                 attempt.extra = {**(attempt.extra or {}), "near_duplicate_of": found[attempt.id]}
     return found
+
+
+def flagged_same_as(extra: dict | None) -> int | None:
+    """The attempt number an attempt was flagged as looking the same as, if any."""
+    number = (extra or {}).get("near_duplicate_of")
+    return int(number) if number is not None else None
 
 
 def project_duplicates(desk: Desk, project_id: int) -> list[Duplicate]:
@@ -88,10 +100,10 @@ def project_duplicates(desk: Desk, project_id: int) -> list[Duplicate]:
             instance_id=a.instance_id,
             attempt_id=a.id,
             attempt_number=a.attempt_number,
-            same_as=int(a.extra["near_duplicate_of"]),
+            same_as=flagged_same_as(a.extra),
             cost_usd=a.cost_usd,
             byte_size=size,
         )
         for number, a, size in rows
-        if (a.extra or {}).get("near_duplicate_of") is not None
+        if flagged_same_as(a.extra) is not None
     ]

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from stage8.config import redact
 from stage8.db.column_types import utcnow
-from stage8.db.models import GenerationJob
+from stage8.db.models import Attempt, GenerationJob
+from stage8.decisions.duplicates import flagged_same_as
 from stage8.desk import Desk
 from stage8.errors import NotFound
 from stage8.units import dataclass_json
@@ -60,28 +61,53 @@ class JobView:
     available_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    attempt_number: int | None = None  # of the attempt it made
+    same_as: int | None = None  # that attempt looks the same as this attempt number
 
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def result_message(self) -> str | None:
+        """What came of the job, in words (None while it is not finished)."""
+        if self.status == "failed":
+            return f"The generation failed: {self.last_error}"
+        if self.status != "succeeded" or self.attempt_number is None:
+            return None
+        message = f"Attempt #{self.attempt_number} added."
+        if self.same_as is not None:
+            message += f" It looks the same as attempt #{self.same_as}."
+        return message
+
     def as_json(self) -> dict[str, Any]:
         return dataclass_json(self)
 
 
-def _view(job: GenerationJob) -> JobView:
-    return JobView(**{name: getattr(job, name) for name in JobView.__dataclass_fields__})
+_OWN_FIELDS = tuple(
+    f for f in JobView.__dataclass_fields__ if f not in ("attempt_number", "same_as")
+)
+
+
+def _view(job: GenerationJob, number: int | None = None, extra: dict | None = None) -> JobView:
+    own = {name: getattr(job, name) for name in _OWN_FIELDS}
+    return JobView(**own, attempt_number=number, same_as=flagged_same_as(extra))
 
 
 def job_status(desk: Desk, job_ids: Iterable[int]) -> list[JobView]:
-    """Views of the jobs that exist among `job_ids`, in the order asked (one query)."""
+    """Views of the jobs that exist among `job_ids`, in the order asked (one query, with the
+    number and near-duplicate flag of the attempt each made)."""
     ids = list(job_ids)
     if not ids:
         return []
     with desk.read() as session:
         found = {
-            j.id: _view(j)
-            for j in session.scalars(select(GenerationJob).where(GenerationJob.id.in_(ids)))
+            job.id: _view(job, number, extra)
+            for job, number, extra in session.execute(
+                select(GenerationJob, Attempt.attempt_number, Attempt.extra)
+                .outerjoin(Attempt, Attempt.id == GenerationJob.attempt_id)
+                .where(GenerationJob.id.in_(ids))
+            )
         }
     return [found[i] for i in ids if i in found]
 

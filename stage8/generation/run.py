@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from stage8.db.column_types import utcnow
 from stage8.db.finders import INTEGER_MAX, INTEGER_MIN, get_instance
 from stage8.db.models import GenerationJob, Image, ProjectAsset, Scene
-from stage8.decisions import ledger
+from stage8.decisions import duplicates, ledger
 from stage8.decisions.references import effective_reference
 from stage8.desk import Desk
 from stage8.errors import (
@@ -297,10 +297,22 @@ def _run_leased(desk: Desk, job_id: int, worker_id: str, lease: float) -> None:
         return
     duration_ms = round((time.monotonic() - started) * 1000)
     try:
-        _finish(desk, job_id, worker_id, staged, generated, duration_ms)
+        instance_id, attempt_id = _finish(desk, job_id, worker_id, staged, generated, duration_ms)
     except _Discard as discard:
         if discard.message:
             jobs.fail(desk, job_id, worker_id, discard.message)
+        return
+    _flag_look_alike(desk, instance_id, attempt_id)
+
+
+def _flag_look_alike(desk: Desk, instance_id: int, attempt_id: int) -> None:
+    """Flag the new attempt "same as #n" when it looks like another live attempt of the
+    instance, earlier results of the same batch included (stage8.decisions.duplicates). After
+    the job committed: a flag is a hint, so a failure here never fails the job."""
+    try:
+        duplicates.flag_near_duplicates(desk, instance_id, [attempt_id])
+    except Exception:
+        log.exception("near-duplicate check of attempt %s failed", attempt_id)
 
 
 def _finish(
@@ -310,8 +322,9 @@ def _finish(
     staged: StagedImage,
     generated: GeneratedImage,
     duration_ms: int,
-) -> None:
-    """Add the attempt and mark the job succeeded in one transaction, or discard the image."""
+) -> tuple[int, int]:
+    """Add the attempt and mark the job succeeded in one transaction, or discard the image;
+    returns (instance id, attempt id)."""
     with rows_or_rollback_objects(desk, [staged]), desk.tx() as session:
         job = jobs.leased_job(session, job_id, worker_id)
         if job is None:  # Another worker took the job over; its result is the one kept.
@@ -358,3 +371,4 @@ def _finish(
         if evicted:
             attempt.extra = {**extra, "evicted_attempts": [a.attempt_number for a in evicted]}
         jobs.complete(job, attempt.id)
+        return instance.id, attempt.id

@@ -34,10 +34,13 @@ def new_worker_id() -> str:
 def describe(view: JobView) -> str:
     """One log line for a job after a worker ran it."""
     if view.status == "succeeded":
-        return (
+        line = (
             f"job {view.id} succeeded: attempt {view.attempt_id} for instance "
             f"{view.instance_id} (try {view.tries})"
         )
+        if view.same_as is not None:
+            line += f"; it looks the same as attempt #{view.same_as}"
+        return line
     if view.status == "failed":
         return f"job {view.id} failed after {view.tries} tries: {view.last_error}"
     if view.status == "queued":

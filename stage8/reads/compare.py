@@ -1,8 +1,10 @@
 """What the compare view shows: the shown attempt, the selected attempt and the effective
-reference side by side, and what differs between the two attempts' metadata.
+reference side by side, each attempt's continuity score against that reference, and what
+differs between the two attempts' metadata.
 
-Pure functions on the scene page's read model (no queries): the compare view opens from a row
-that already holds its panel.
+`comparison` is a pure function of the scene page's read model (no queries): the compare view
+opens from a row that already holds its panel, scores included. `pair_similarity` scores the
+two images of the slider from their stored thumbnails (image work: the page caches it by pair).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from stage8.decisions import continuity
 from stage8.decisions.references import ReferenceState
 from stage8.decisions.views import AttemptView
+from stage8.desk import Desk
 from stage8.errors import NotFound
+from stage8.images.similarity import Similarity, compare
 from stage8.reads.board import AssetPanel
 
 _TOKEN = re.compile(r"\S+")
@@ -29,6 +34,14 @@ class CompareImage:
     image_key: str | None
     thumb_key: str | None
     attempt: AttemptView | None = None
+    image_id: int | None = None
+    # Continuity against the effective reference (None: the reference itself, an as-is copy
+    # of it, or not scored yet).
+    continuity: int | None = None
+
+    def drifts(self, drift_below: int) -> bool:
+        """Flagged "drift": scored below STAGE8_DRIFT_BELOW."""
+        return self.continuity is not None and self.continuity < drift_below
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,8 @@ def comparison(panel: AssetPanel, shown_attempt_id: int) -> Comparison:
             shown.image_key,
             shown.thumb_key,
             shown,
+            shown.image_id,
+            panel.continuity.get(shown.id),
         )
     ]
     if selected is not None:
@@ -133,7 +148,15 @@ def comparison(panel: AssetPanel, shown_attempt_id: int) -> Comparison:
         if selected.id == shown.id:
             title += " (the one shown)"
         images.append(
-            CompareImage("selected", title, selected.image_key, selected.thumb_key, selected)
+            CompareImage(
+                "selected",
+                title,
+                selected.image_key,
+                selected.thumb_key,
+                selected,
+                selected.image_id,
+                panel.continuity.get(selected.id),
+            )
         )
     ref = panel.reference
     if ref is not None and ref.effective_key:
@@ -141,7 +164,11 @@ def comparison(panel: AssetPanel, shown_attempt_id: int) -> Comparison:
         where = ref.chain[index].label if index is not None else "in use"
         images.append(
             CompareImage(
-                "reference", f"Reference: {where}", ref.effective_key, ref.effective_thumb_key
+                "reference",
+                f"Reference: {where}",
+                ref.effective_key,
+                ref.effective_thumb_key,
+                image_id=ref.effective_image_id,
             )
         )
     differs = selected is not None and selected.id != shown.id
@@ -151,3 +178,12 @@ def comparison(panel: AssetPanel, shown_attempt_id: int) -> Comparison:
         fields=_fields(shown, selected, ref) if differs else [],
         prompt_changes=word_diff(selected.prompt, shown.prompt) if differs else [],
     )
+
+
+def pair_similarity(desk: Desk, image_id: int, other_id: int) -> Similarity | None:
+    """How alike two stored images look (stage8.images.similarity), from the same 160 px
+    renditions continuity is scored on; None when either object cannot be read."""
+    prints = continuity.fingerprints(desk, {image_id, other_id})
+    if image_id not in prints or other_id not in prints:
+        return None
+    return compare(prints[image_id], prints[other_id])

@@ -120,9 +120,12 @@ COLOURS = {
     "Chosen": "blue",
     "Default": "violet",
     "Stale": "red",
+    "Same as": "orange",  # "Same as #3": a near-duplicate of attempt #3
 }
 
 
 def badge(name: str) -> str:
-    """A coloured Markdown badge; `name` is the desk's own word, never data."""
-    return f":{COLOURS.get(name, 'gray')}-badge[{name}]"
+    """A coloured Markdown badge; `name` is the desk's own word, never data (its colour is
+    looked up without a trailing "#n")."""
+    colour = COLOURS.get(name) or COLOURS.get(name.split(" #")[0], "gray")
+    return f":{colour}-badge[{name}]"

@@ -1,6 +1,7 @@
 """The compare view (key c on the sheet): the shown attempt, the selected attempt and the
-effective reference side by side at one size, a slider between two of them, and a diff of the
-two attempts' metadata."""
+effective reference side by side at one size with each attempt's continuity badge (red "drift"
+under STAGE8_DRIFT_BELOW), a slider between two of them with how alike those two look, and a
+diff of the two attempts' metadata."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import streamlit as st
 
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
+from stage8.images.similarity import Similarity
 from stage8.reads.board import AssetPanel
-from stage8.reads.compare import CompareImage, Comparison, comparison
+from stage8.reads.compare import CompareImage, Comparison, comparison, pair_similarity
 from stage8.ui import state as keys
 from stage8.ui.media import show_image, shown_bytes
 from stage8.ui.text import inert, md
@@ -36,20 +38,66 @@ def open_compare(desk: Desk, panel: AssetPanel, shown_attempt_id: int) -> None:
         st.error(inert(exc))
         return
     st.subheader(inert(view.asset_name))
+    drift_below = desk.settings.drift_below
     with st.container(key=keys.COMPARE_IMAGES, horizontal=True):
         for image in view.images:
             with st.container(width=SIDE_WIDTH):
                 show_image(image.image_key, width=SIDE_WIDTH, display=True)
                 st.caption(inert(image.title))
+                st.markdown(continuity_badge(image, drift_below))
     # Side by side on a laptop; Streamlit stacks the columns on a narrow screen.
     slider_col, diff_col = st.columns([11, 9])
     with slider_col:
-        _slider(view)
+        _slider(desk, view)
     with diff_col:
         _differences(view)
 
 
-def _slider(view: Comparison) -> None:
+def continuity_badge(image: CompareImage, drift_below: int) -> str:
+    """The image's continuity against the reference, as a badge (the desk's own words)."""
+    if image.role == "reference":
+        return ":blue-badge[the reference]"
+    if image.continuity is None:
+        return ":gray-badge[continuity not scored yet]"
+    if image.drifts(drift_below):
+        return f":red-badge[continuity {image.continuity} · drift]"
+    return f":gray-badge[continuity {image.continuity}]"
+
+
+@st.cache_data(max_entries=1000, show_spinner=False)
+def _similarity(database: str, image_id: int, other_id: int, _desk: Desk) -> Similarity | None:
+    """Cached by image pair (images never change; `database` keeps two desks apart): a rerun
+    of the dialog, or another pick of the pair, does no image work."""
+    return pair_similarity(_desk, image_id, other_id)
+
+
+def _similarity_line(desk: Desk, left: CompareImage, right: CompareImage) -> None:
+    if left.image_id is None or right.image_id is None:
+        return
+    # One order per pair, whichever side each is on: an attempt against the reference as
+    # continuity scores it (the measure mirrors its second image), two attempts by image id.
+    if "reference" in (left.role, right.role):
+        a, b = (right, left) if left.role == "reference" else (left, right)
+        a, b = a.image_id, b.image_id
+    else:
+        a, b = sorted((left.image_id, right.image_id))
+    found = _similarity(desk.settings.database_url, a, b, desk)
+    with st.container(key=keys.COMPARE_SIMILARITY):
+        if found is None:
+            st.caption("How alike these two look cannot be measured: an image is unavailable.")
+            return
+        low = "reference" in (left.role, right.role) and found.score < desk.settings.drift_below
+        st.markdown(
+            f":{'red' if low else 'gray'}-badge[similarity {found.score}"
+            f"{' · drift' if low else ''}] perceptual {found.perceptual:.2f} · "
+            f"gradient {found.gradient:.2f} · colour {found.colour:.2f} · "
+            f"structure {found.structure:.2f}",
+            help="How alike the two pictures look (0–100): layout, shapes and palette of their "
+            "thumbnails. It does not recognise who or what is in them.",
+        )
+
+
+def _slider(desk: Desk, view: Comparison) -> None:
     pairs = {
         label: pair
         for label, pair in _PAIRS.items()
@@ -59,6 +107,7 @@ def _slider(view: Comparison) -> None:
         return
     label = st.radio("Slide between", list(pairs), horizontal=True, key=keys.COMPARE_PAIR, index=0)
     left, right = (view.image(role) for role in pairs[label or next(iter(pairs))])
+    _similarity_line(desk, left, right)
     html = _slider_html(left, right)
     if html is None:
         st.caption("The images for the slider are unavailable.")

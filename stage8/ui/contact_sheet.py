@@ -14,6 +14,7 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, SceneBoard
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import order_control
 from stage8.ui.auth import can, current_identity
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.live import live_updates
@@ -28,7 +29,11 @@ QUEUE_PAGE = "app_pages/queue.py"
 # A laptop screen shows the scene title and its first rows: less empty space above the title.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+div[class*="st-key-row_"][class*="_marks_"][data-testid="stVerticalBlock"] {
+  padding-left: 0; padding-right: 0; }
 </style>"""
+# The marks under a strip thumbnail use the whole 52 px cell (the row box's padding rule also
+# matched them, leaving 36 px): a score with "drift", or with a "≈#n" mark, fits on one line.
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -100,6 +105,7 @@ def _scene_bar(desk: Desk, board: SceneBoard) -> None:
     ):
         st.switch_page(QUEUE_PAGE)
     if board.panels:
+        order_control(bar)
         waiting = sum(1 for p in board.panels if needs_attention(p))
         with bar.popover("Bulk", icon=":material/checklist:", key=keys.SHEET_BULK):
             bulk_actions(desk, board)

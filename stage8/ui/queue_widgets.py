@@ -23,6 +23,7 @@ from stage8.reads.queue import (
     attention_stamp,
 )
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import order_control
 from stage8.ui.messages import OVERVIEW_PAGE, SCENE_PAGE
 from stage8.ui.scene_panels import asset_panel
 from stage8.ui.text import inert, md
@@ -177,6 +178,7 @@ def _under_review(desk: Desk, item: QueueItem) -> None:
             icon=":material/open_in_new:",
             query_params=scene_link_params(item),
         )
+        order_control(head)  # the carousel's order, the same choice as on the scene page
         try:
             panel = load_panel(desk, item.instance_id)
         except Stage8Error as exc:

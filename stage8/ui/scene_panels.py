@@ -10,6 +10,7 @@ import streamlit as st
 
 from stage8.decisions import attempts as ledger
 from stage8.decisions import revert as history
+from stage8.decisions.duplicates import flagged_same_as
 from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
 from stage8.errors import Stage8Error
@@ -17,6 +18,7 @@ from stage8.reads.board import AssetPanel, load_panel
 from stage8.reviewers.roles import allowed
 from stage8.ui import conflicts
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import current_identity
 from stage8.ui.carousel import CarouselItem, carousel
 from stage8.ui.decision_widgets import (
@@ -124,7 +126,7 @@ def _local_time(view: AttemptView) -> str:
 
 
 def _attempts(desk: Desk, panel: AssetPanel) -> None:
-    attempts = panel.attempts
+    attempts = ordered(panel).attempts  # in the order of the page's "Order" control
     if not attempts:
         st.info("No image yet for this asset in this scene.")
         return
@@ -143,6 +145,7 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
                     ("New", bool(a.extra.get("new_unreviewed")) and not a.selected),
                     (a.source_label, True),
                     ("Pinned", a.pinned),
+                    (f"Same as #{flagged_same_as(a.extra)}", flagged_same_as(a.extra) is not None),
                 )
                 if on
             ),

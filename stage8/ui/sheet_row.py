@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from stage8.decisions import attempts as ledger
+from stage8.decisions.duplicates import flagged_same_as
 from stage8.decisions.use_master import set_use_master_as_is
 from stage8.decisions.views import AttemptView
 from stage8.desk import Desk
@@ -22,11 +23,12 @@ from stage8.reads.board import AssetPanel, load_panel, pending_jobs
 from stage8.reviewers.roles import Identity
 from stage8.ui import conflicts
 from stage8.ui import state as keys
+from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
 from stage8.ui.session import ensure_worker, get_desk
-from stage8.ui.sheet_status import chips, needs_attention, score_badge, stars
+from stage8.ui.sheet_status import chips, needs_attention, same_as_mark, score_badge, stars
 from stage8.ui.text import inert, md
 
 STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
@@ -112,6 +114,7 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
     panel = _panel(desk, instance_id)
     if panel is None:
         return
+    panel = ordered(panel)  # the strip's order: the page's "Order" control
     shown = shown_attempt(panel)
     box = st.container(border=True, key=keys.row_box(instance_id))
     with box, st.container(horizontal=True, gap="small"):
@@ -167,6 +170,8 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
                 score = panel.continuity.get(a.id)
                 if score is not None:
                     what += f", continuity {score}"
+                if flagged_same_as(a.extra) is not None:
+                    what += f", looks the same as #{flagged_same_as(a.extra)}"
                 st.button(
                     ("✓ " if a.selected else "") + f"#{a.attempt_number}",
                     key=keys.row_show(iid, a.id),
@@ -177,7 +182,13 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
                     args=(iid, a.id),
                 )
                 marks = " ".join(
-                    m for m in (score_badge(panel, a.id, drift_below), stars(panel, a.id)) if m
+                    m
+                    for m in (
+                        score_badge(panel, a.id, drift_below),
+                        stars(panel, a.id),
+                        same_as_mark(a),
+                    )
+                    if m
                 )
                 # Always one line (a no-break space until the attempt is scored), so a row keeps
                 # its height when scores arrive and nothing below it moves.

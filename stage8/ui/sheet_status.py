@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stage8.decisions.duplicates import flagged_same_as
+from stage8.decisions.views import AttemptView
 from stage8.reads.board import AssetPanel
 
 
@@ -66,3 +68,11 @@ def score_badge(panel: AssetPanel, attempt_id: int, drift_below: int) -> str | N
 def stars(panel: AssetPanel, attempt_id: int) -> str:
     n = panel.ratings.get(attempt_id)
     return f"★{n}" if n else ""
+
+
+def same_as_mark(attempt: AttemptView) -> str | None:
+    """The mark of an attempt flagged on arrival as looking the same as attempt #n
+    (stage8.decisions.duplicates): "≈#n" in plain coloured text, so it fits beside a score
+    badge in a strip cell (the thumbnail's help says it in words)."""
+    number = flagged_same_as(attempt.extra)
+    return None if number is None else f":orange[≈#{number}]"

@@ -447,3 +447,9 @@ INSIGHTS_CHAIN_ASSET = "insights_chain_asset"  # ... and asset filter
 INSIGHTS_REASON_DECISIONS = "insights_reason_decisions"  # which decision kinds' reasons count
 INSIGHTS_REASON_BY = "insights_reason_by"  # overall, per asset, per provider or per model
 DUPLICATES_PROJECT = "duplicates_project"  # the Storage page's duplicates: which project
+
+# --- attempt order, near-duplicate marks, compare scores (branch gendup, issue 15 items 2-3) ----
+# The order of the sheet's strips and the full panel's carousel: "number" (default) or
+# "continuity" (best first, unscored last); one control per page, one choice per session.
+ATTEMPT_ORDER = "attempt_order"
+COMPARE_SIMILARITY = "compare_similarity"  # the slider pair's similarity line
