@@ -112,6 +112,7 @@ def _undo(desk: Desk, scene_id: int) -> None:
     except Stage8Error as exc:
         st.session_state[keys.SHEET_FLASH] = ("error", str(exc))
         return
+    st.session_state.pop(keys.why_pending(result.instance_id), None)  # its "Why?" bar closes
     st.session_state[keys.panel_dirty(result.instance_id)] = True
     st.session_state[keys.sheet_focus(scene_id)] = result.instance_id
     st.session_state[keys.SHEET_FLASH] = ("success", result.message)

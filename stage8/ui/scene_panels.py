@@ -15,7 +15,7 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, load_panel
 from stage8.reviewers.roles import allowed
-from stage8.ui import conflicts
+from stage8.ui import conflicts, reason_bar
 from stage8.ui import state as keys
 from stage8.ui.auth import current_identity
 from stage8.ui.carousel import CarouselItem, carousel
@@ -28,6 +28,8 @@ from stage8.ui.decision_widgets import (
 )
 from stage8.ui.eviction import eviction_notice
 from stage8.ui.messages import not_allowed_help
+from stage8.ui.session import get_desk
+from stage8.ui.star_rating import star_buttons
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
 
@@ -39,10 +41,13 @@ def _act(
     intent: str = "change",
 ) -> None:
     """Run a decision from a button callback against the version the panel showed (`fn` gets
-    it as its expected version); keep its outcome, or the conflict, for the panel to show."""
+    it as its expected version); keep its outcome, or the conflict, for the panel to show.
+    Any action closes the "Why?" bar; a reasoned decision opens it again for itself."""
     shown = st.session_state.get(keys.panel_data(instance_id))
     version = shown.version if shown is not None else None
+    reason_bar.close(instance_id)
     conflicts.act(instance_id, version, fn, intent=intent, ok=ok)
+    reason_bar.offer(get_desk(), instance_id, version)
 
 
 @st.fragment
@@ -62,6 +67,7 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
         st.session_state[keys.panel_data(instance_id)] = panel
     with st.container(border=True, key=keys.asset_box(instance_id)):
         _header(panel)
+        reason_bar.reason_bar(desk, instance_id)
         conflicts.conflict_notice(instance_id)
         # Always there, at a fixed height: a notice of the cap's evictions moves nothing.
         eviction_notice(desk, panel, current_identity(), _act)
@@ -162,6 +168,16 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     actor = current_identity()
     may = allowed(actor, "decide")
     iid = panel.instance_id
+    star_buttons(
+        desk,
+        shown,
+        panel.ratings.get(shown.id),
+        box_key=keys.panel_stars(iid),
+        star_key=lambda n: keys.panel_star(iid, n),
+        actor=actor,
+        may=may,
+        act=lambda fn, ok, intent: _act(iid, fn, ok, intent),
+    )
     b1, b2, b3 = st.columns(3)
     b1.button(
         "Select this one",
@@ -244,6 +260,8 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
         line = f"`{e.created_at:%Y-%m-%d %H:%M}` " + md("**{kind}** by {a}", kind=e.kind, a=e.actor)
         if target in numbers:
             line += md(" → #{n}", n=numbers[target])
+        if e.reason_code:
+            line += md(" — why: {code}", code=e.reason_code)
         if e.reason:
             line += md(" — {reason}", reason=e.reason)
         text_col, button_col = st.columns([4, 1])

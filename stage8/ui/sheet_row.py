@@ -20,13 +20,15 @@ from stage8.errors import Stage8Error
 from stage8.generation.run import queue_generation
 from stage8.reads.board import AssetPanel, load_panel, pending_jobs
 from stage8.reviewers.roles import Identity
-from stage8.ui import conflicts
+from stage8.ui import conflicts, reason_bar
 from stage8.ui import state as keys
 from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
 from stage8.ui.session import ensure_worker, get_desk
 from stage8.ui.sheet_status import chips, needs_attention, score_badge, stars
+from stage8.ui.star_rating import CSS as STAR_CSS
+from stage8.ui.star_rating import star_buttons
 from stage8.ui.text import inert, md
 
 STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
@@ -37,12 +39,18 @@ IMAGE_WIDTH = 160
 REFERENCE_WIDTH = 96
 CELL_WIDTH = 52
 # Compact controls inside rows only (Streamlit's buttons are 40 px tall with wide padding).
-ROW_CSS = """<style>
+ROW_CSS = (
+    """<style>
 [class*="st-key-row_"] button { min-height: 1.75rem; padding: 0.05rem 0.45rem; }
 [class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
 [class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
+[class*="st-key-row_"][class*="_marks_"] p { white-space: nowrap; }
+[class*="st-key-row_"][class*="_why_"] button { min-height: 1.4rem; padding: 0 0.4rem; }
+[class*="st-key-row_"][class*="_why_"] button p { font-size: 0.8rem; }
 </style>"""
+    + STAR_CSS
+)
 
 
 def act(
@@ -55,9 +63,12 @@ def act(
     intent: str = "change",
 ) -> None:
     """Run a decision from a row's button callback against the `version` the row showed
-    (`fn` takes it); keep the outcome for the row's toast, or the conflict for its notice."""
+    (`fn` takes it); keep the outcome for the row's toast, or the conflict for its notice.
+    Any action closes the row's "Why?" bar; a reasoned decision opens it again for itself."""
     st.session_state[keys.sheet_focus(scene_id)] = instance_id
+    reason_bar.close(instance_id)
     conflicts.act(instance_id, version, fn, intent=intent, ok=ok)
+    reason_bar.offer(get_desk(), instance_id, version)
 
 
 def _toast(instance_id: int) -> None:
@@ -103,6 +114,7 @@ def shown_attempt(panel: AssetPanel) -> AttemptView | None:
 
 
 def _show(instance_id: int, attempt_id: int) -> None:
+    reason_bar.close(instance_id)
     st.session_state[keys.row_shown(instance_id)] = attempt_id
 
 
@@ -122,7 +134,9 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
                 show_image(shown.image_key, display=True, width=IMAGE_WIDTH)
         with st.container(width="stretch", gap="small"):
             _heading(panel, shown)
-            _strip(panel, shown)
+            # The "Why?" bar takes the strip's place while it is open (the row keeps its size).
+            if not reason_bar.reason_bar(desk, instance_id):
+                _strip(panel, shown)
             _actions(desk, scene_id, panel, shown)
         with st.container(width=REFERENCE_WIDTH):
             _reference(panel)
@@ -244,6 +258,19 @@ def _actions(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | 
             st.session_state[keys.sheet_focus(scene_id)] = iid
             st.query_params["asset"] = panel.asset_name
             st.rerun()  # the whole page: the full panel replaces this row
+        if shown is not None:
+            star_buttons(
+                desk,
+                shown,
+                panel.ratings.get(shown.id),
+                box_key=keys.row_stars(iid),
+                star_key=lambda n: keys.row_star(iid, n),
+                actor=actor,
+                may=may,
+                act=lambda fn, ok, intent: act(
+                    scene_id, iid, fn, ok, version=panel.version, intent=intent
+                ),
+            )
 
 
 def _pin_and_trash(

@@ -438,3 +438,40 @@ REVIEWERS_NEW_ROLE = "reviewers_new_role"
 REVIEWERS_CHANGE = "reviewers_change"  # button
 REVIEWERS_REMOVE = "reviewers_remove"  # button
 REVIEWERS_FLASH = "reviewers_flash"  # (kind, message) of the last action, shown once
+
+
+# --- review workspace: reason after the action, star ratings (branch reasons, issue 15) ---------
+def why_pending(instance_id: int) -> str:
+    """(event id, question) of the decision whose reason the asset's "Why?" bar asks for."""
+    return f"why_{instance_id}__pending"
+
+
+def row_why(instance_id: int) -> str:
+    """The "Why?" bar (in the row, or in the full panel), shown after a reasoned decision."""
+    return f"row_{instance_id}_why"
+
+
+def row_why_code(instance_id: int, number: int) -> str:  # digits 1-9 while the bar is open
+    return f"row_{instance_id}_why_{number}"
+
+
+def row_why_skip(instance_id: int) -> str:  # Esc
+    return f"row_{instance_id}_why_skip"
+
+
+def row_stars(instance_id: int) -> str:
+    """The row's five stars for the shown attempt."""
+    return f"row_{instance_id}_stars"
+
+
+def row_star(instance_id: int, stars: int) -> str:  # digits 1-5 with no bar open; 0 clears
+    return f"row_{instance_id}_star_{stars}"
+
+
+def panel_stars(instance_id: int) -> str:
+    """The full panel's stars, under the shown attempt's metadata."""
+    return f"attempt_stars_{instance_id}"
+
+
+def panel_star(instance_id: int, stars: int) -> str:
+    return f"attempt_stars_{instance_id}_{stars}"
