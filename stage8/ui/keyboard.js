@@ -205,7 +205,7 @@ window.stage8InstallKeys = function (config) {
       if (barOf(id)) return then(true);
       if (scriptRunning()) seenRun = true;
       const waited = Date.now() - start;
-      if ((!scriptRunning() && (seenRun || waited > 400)) || waited > EXPECT_MS) {
+      if ((!scriptRunning() && (seenRun || waited > 1500)) || waited > EXPECT_MS) {
         return then(barOf(id) !== null);
       }
       window.setTimeout(tick, 50);
