@@ -346,19 +346,7 @@ window.stage8InstallKeys = function (config) {
     else if (key in ROW_KEYS) {
       if (key === "Enter" && ownsEnter(target)) handled = false;
       else if (key.startsWith("Arrow") && ownsArrows(target)) handled = false;
-      else if (key.startsWith("Arrow") && barOf(focusedId)) {
-        // The bar stands where the strip was: skip it, then show the attempt once it is back.
-        const id = focusedId;
-        const action = ROW_KEYS[key];
-        press(keyOf(cfg.whySkip, id));
-        const start = Date.now();
-        const tick = () => {
-          if (!barOf(id)) {
-            if (focusedId === id) rowAction(action);
-          } else if (Date.now() - start < EXPECT_MS) window.setTimeout(tick, 50);
-        };
-        tick();
-      } else if (rowAction(ROW_KEYS[key]) && REASONED.has(ROW_KEYS[key])) {
+      else if (rowAction(ROW_KEYS[key]) && REASONED.has(ROW_KEYS[key])) {
         expecting = { id: focusedId, at: Date.now() };
       }
     } else handled = false;

@@ -60,7 +60,7 @@ def reason_bar(desk: Desk, instance_id: int) -> bool:
         return False
     event_id, asked = pending
     with st.container(
-        key=keys.row_why(instance_id), horizontal=True, gap="small", vertical_alignment="center"
+        key=keys.row_why(instance_id), horizontal=True, gap="xsmall", vertical_alignment="center"
     ):
         st.markdown(f"**{asked}**")  # the desk's own words
         for number, code in enumerate(desk.settings.reason_codes, start=1):

@@ -46,6 +46,18 @@ ROW_CSS = (
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
 [class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
 [class*="st-key-row_"][class*="_marks_"] p { white-space: nowrap; }
+[class*="st-key-strip_"] { position: relative; }
+[class*="st-key-strip_"] [data-testid="stLayoutWrapper"]:has(> [class*="_why"]),
+[class*="st-key-strip_"] > [class*="st-key-row_"][class*="_why"] {
+  position: absolute; top: 0; left: 0; right: 0; min-height: 100%; z-index: 3;
+  background: #ffffff; align-content: flex-start;
+}
+[class*="st-key-shown_"] { position: relative; }
+[class*="st-key-shown_"] [data-testid="stLayoutWrapper"]:has(> [class*="_stars"]),
+[class*="st-key-shown_"] > [class*="st-key-row_"][class*="_stars"] {
+  position: absolute; left: 0.25rem; bottom: 0.25rem; z-index: 2; width: auto;
+  background: rgba(255, 255, 255, 0.9); border-radius: 0.4rem; padding: 0 0.15rem;
+}
 [class*="st-key-row_"][class*="_why_"] button { min-height: 1.4rem; padding: 0 0.4rem; }
 [class*="st-key-row_"][class*="_why_"] button p { font-size: 0.8rem; }
 </style>"""
@@ -127,16 +139,19 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
     shown = shown_attempt(panel)
     box = st.container(border=True, key=keys.row_box(instance_id))
     with box, st.container(horizontal=True, gap="small"):
-        with st.container(width=IMAGE_WIDTH):
+        with st.container(width=IMAGE_WIDTH, key=keys.row_shown_box(instance_id)):
             if shown is None:
                 st.caption("No image yet for this asset in this scene.")
             else:
                 show_image(shown.image_key, display=True, width=IMAGE_WIDTH)
+                _stars(desk, scene_id, panel, shown)  # over the image's foot: no extra height
         with st.container(width="stretch", gap="small"):
             _heading(panel, shown)
-            # The "Why?" bar takes the strip's place while it is open (the row keeps its size).
-            if not reason_bar.reason_bar(desk, instance_id):
+            # The "Why?" bar covers the strip while it is open: the row keeps its size and
+            # nothing on the page moves (ROW_CSS); the strip stays for ←/→.
+            with st.container(key=keys.row_strip_box(instance_id), gap=None):
                 _strip(panel, shown)
+                reason_bar.reason_bar(desk, instance_id)
             _actions(desk, scene_id, panel, shown)
         with st.container(width=REFERENCE_WIDTH):
             _reference(panel)
@@ -157,6 +172,22 @@ def _heading(panel: AssetPanel, shown: AttemptView | None) -> None:
             st.markdown(line)
     else:
         st.markdown(line)
+
+
+def _stars(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | None) -> None:
+    if shown is None:
+        return
+    iid = panel.instance_id
+    star_buttons(
+        desk,
+        shown,
+        panel.ratings.get(shown.id),
+        box_key=keys.row_stars(iid),
+        star_key=lambda n: keys.row_star(iid, n),
+        actor=current_identity(),
+        may=can("decide"),
+        act=lambda fn, ok, intent: act(scene_id, iid, fn, ok, version=panel.version, intent=intent),
+    )
 
 
 def _window(attempts: list[AttemptView], shown: AttemptView) -> list[AttemptView]:
@@ -258,19 +289,6 @@ def _actions(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | 
             st.session_state[keys.sheet_focus(scene_id)] = iid
             st.query_params["asset"] = panel.asset_name
             st.rerun()  # the whole page: the full panel replaces this row
-        if shown is not None:
-            star_buttons(
-                desk,
-                shown,
-                panel.ratings.get(shown.id),
-                box_key=keys.row_stars(iid),
-                star_key=lambda n: keys.row_star(iid, n),
-                actor=actor,
-                may=may,
-                act=lambda fn, ok, intent: act(
-                    scene_id, iid, fn, ok, version=panel.version, intent=intent
-                ),
-            )
 
 
 def _pin_and_trash(

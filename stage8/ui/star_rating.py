@@ -17,7 +17,7 @@ from stage8.reviewers.roles import Identity
 Act = Callable[[Callable[[int | None], object], str, str], None]
 CSS = """<style>
 [class*="st-key-row_"][class*="_stars"] button, [class*="st-key-attempt_stars_"] button {
-  min-height: 1.5rem; padding: 0 0.1rem; font-size: 1.1rem; line-height: 1;
+  min-height: 1.25rem; height: 1.25rem; padding: 0 0.1rem; font-size: 1.1rem; line-height: 1;
 }
 </style>"""
 

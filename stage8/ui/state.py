@@ -451,12 +451,22 @@ def row_why(instance_id: int) -> str:
     return f"row_{instance_id}_why"
 
 
+def row_strip_box(instance_id: int) -> str:
+    """The row's strip and, over it while open, its "Why?" bar (not "row_": no row padding)."""
+    return f"strip_{instance_id}"
+
+
 def row_why_code(instance_id: int, number: int) -> str:  # digits 1-9 while the bar is open
     return f"row_{instance_id}_why_{number}"
 
 
 def row_why_skip(instance_id: int) -> str:  # Esc
     return f"row_{instance_id}_why_skip"
+
+
+def row_shown_box(instance_id: int) -> str:
+    """The row's shown image with its stars over its foot (not "row_": no row padding)."""
+    return f"shown_{instance_id}"
 
 
 def row_stars(instance_id: int) -> str:
