@@ -177,8 +177,12 @@ window.stage8InstallKeys = function (config) {
   function numbered(template, id, n) {
     return keyOf(template, id).replace("{n}", String(n));
   }
+  const DISMISSED = "stage8-why-dismissed";
+  // A bar the reviewer left (j, k, n) is hidden here, with no request to the server: a click
+  // now would race the next row's keys. The row's next action closes it for good.
   function barOf(id) {
-    return id === null ? null : byKey(keyOf(cfg.why, id));
+    const el = id === null ? null : byKey(keyOf(cfg.why, id));
+    return el && !el.classList.contains(DISMISSED) ? el : null;
   }
   // The open bar the digits go to: the focused row's, else the one in the open full panel.
   function openBar() {
@@ -186,6 +190,7 @@ window.stage8InstallKeys = function (config) {
     const head = cfg.panel.split("{id}")[0];
     for (const el of doc.querySelectorAll('[class*="st-key-' + cfg.why.split("{id}")[0] + '"]')) {
       if (!el.closest('[class*="st-key-' + head + '"]')) continue;
+      if (el.classList.contains(DISMISSED)) continue;
       for (const name of el.classList) {
         const m = whyClass.exec(name);
         if (m) return m[1];
@@ -239,9 +244,10 @@ window.stage8InstallKeys = function (config) {
     }
     return rate(id, n);
   }
-  // Leaving a row with its bar open (j, k, n, ↑, ↓) skips the question.
+  // Leaving a row with its bar open (j, k, n, ↑, ↓) puts the question away.
   function skipBar(id) {
-    if (barOf(id)) press(keyOf(cfg.whySkip, id));
+    const el = barOf(id);
+    if (el) el.classList.add(DISMISSED);
   }
   function move(step) {
     skipBar(focusedId);

@@ -58,6 +58,8 @@ _CSS = f"""
 .stage8-focused-row {{
   outline: 3px solid #1c83e1; outline-offset: 3px; border-radius: 0.5rem; scroll-margin: 4rem 0;
 }}
+.stage8-why-dismissed,
+[data-testid="stLayoutWrapper"]:has(> .stage8-why-dismissed) {{ display: none !important; }}
 #stage8-keys-help {{
   position: fixed; right: 1.5rem; bottom: 1.5rem; z-index: 1000100; max-width: 22rem;
   padding: 0.75rem 1.25rem; border-radius: 0.75rem; background: #ffffff; color: #31333f;
