@@ -207,10 +207,12 @@ window.stage8InstallKeys = function (config) {
     const start = Date.now();
     let seenRun = false;
     const tick = () => {
-      if (barOf(id)) return then(true);
-      if (scriptRunning()) seenRun = true;
+      const running = scriptRunning();
+      if (running) seenRun = true;
+      // A click while the rerun still draws the row may be dropped: wait until it is over.
+      if (barOf(id) && !running) return then(true);
       const waited = Date.now() - start;
-      if ((!scriptRunning() && (seenRun || waited > 1500)) || waited > EXPECT_MS) {
+      if ((!running && (seenRun || waited > 1500)) || waited > EXPECT_MS) {
         return then(barOf(id) !== null);
       }
       window.setTimeout(tick, 50);
