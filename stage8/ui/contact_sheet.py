@@ -18,7 +18,8 @@ from stage8.ui.auth import can, current_identity
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.live import live_updates
 from stage8.ui.scene_panels import asset_panel
-from stage8.ui.sheet_row import ROW_CSS, sheet_row
+from stage8.ui.sheet_css import ROW_CSS
+from stage8.ui.sheet_row import sheet_row
 from stage8.ui.sheet_status import needs_attention
 from stage8.ui.text import inert, md
 

@@ -174,9 +174,7 @@ window.stage8InstallKeys = function (config) {
   }
 
   // --- the "Why?" bar and the stars ------------------------------------------------------------
-  function numbered(template, id, n) {
-    return keyOf(template, id).replace("{n}", String(n));
-  }
+  const numbered = (template, id, n) => keyOf(template, id).replace("{n}", String(n));
   const DISMISSED = "stage8-why-dismissed";
   // A bar the reviewer left (j, k, n) is hidden here, with no request to the server: a click
   // now would race the next row's keys. The row's next action closes it for good.
@@ -187,14 +185,11 @@ window.stage8InstallKeys = function (config) {
   // The open bar the digits go to: the focused row's, else the one in the open full panel.
   function openBar() {
     if (barOf(focusedId)) return focusedId;
-    const head = cfg.panel.split("{id}")[0];
+    const panel = '[class*="st-key-' + cfg.panel.split("{id}")[0] + '"]';
     for (const el of doc.querySelectorAll('[class*="st-key-' + cfg.why.split("{id}")[0] + '"]')) {
-      if (!el.closest('[class*="st-key-' + head + '"]')) continue;
-      if (el.classList.contains(DISMISSED)) continue;
-      for (const name of el.classList) {
-        const m = whyClass.exec(name);
-        if (m) return m[1];
-      }
+      if (!el.closest(panel) || el.classList.contains(DISMISSED)) continue;
+      const m = [...el.classList].map((name) => whyClass.exec(name)).find(Boolean);
+      if (m) return m[1];
     }
     return null;
   }
@@ -212,9 +207,7 @@ window.stage8InstallKeys = function (config) {
       // A click while the rerun still draws the row may be dropped: wait until it is over.
       if (barOf(id) && !running) return then(true);
       const waited = Date.now() - start;
-      if ((!running && (seenRun || waited > 1500)) || waited > EXPECT_MS) {
-        return then(barOf(id) !== null);
-      }
+      if ((!running && (seenRun || waited > 1500)) || waited > EXPECT_MS) return then(false);
       window.setTimeout(tick, 50);
     };
     tick();
@@ -237,19 +230,14 @@ window.stage8InstallKeys = function (config) {
     const id = focusedId;
     if (expecting && expecting.id === id && Date.now() - expecting.at < EXPECT_MS) {
       expecting = null;
-      afterRerun(id, (open) => {
-        if (open) {
-          if (n > 0) press(numbered(cfg.whyCode, id, n));
-        } else rate(id, n);
-      });
+      afterRerun(id, (open) => (open ? n && press(numbered(cfg.whyCode, id, n)) : rate(id, n)));
       return true;
     }
     return rate(id, n);
   }
   // Leaving a row with its bar open (j, k, n, ↑, ↓) puts the question away.
   function skipBar(id) {
-    const el = barOf(id);
-    if (el) el.classList.add(DISMISSED);
+    barOf(id)?.classList.add(DISMISSED);
   }
   function move(step) {
     skipBar(focusedId);
