@@ -1,5 +1,5 @@
-"""The contact sheet's own style: compact rows, the "Why?" bar over the strip, the stars over
-the foot of the shown image (so neither makes a row taller or moves anything on the page)."""
+"""The contact sheet's own style: compact rows, a compact "Why?" bar, the stars over the foot of
+the shown image (so they make no row taller)."""
 
 from stage8.ui.star_rating import CSS as STAR_CSS
 
@@ -11,12 +11,6 @@ ROW_CSS = (
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
 [class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
 [class*="st-key-row_"][class*="_marks_"] p { white-space: nowrap; }
-[class*="st-key-strip_"] { position: relative; }
-[class*="st-key-strip_"] [data-testid="stLayoutWrapper"]:has(> [class*="_why"]),
-[class*="st-key-strip_"] > [class*="st-key-row_"][class*="_why"] {
-  position: absolute; top: 0; left: 0; right: 0; min-height: 100%; z-index: 3;
-  background: #ffffff; align-content: flex-start;
-}
 [class*="st-key-shown_"] { position: relative; }
 [class*="st-key-shown_"] [data-testid="stLayoutWrapper"]:has(> [class*="_stars"]),
 [class*="st-key-shown_"] > [class*="st-key-row_"][class*="_stars"] {

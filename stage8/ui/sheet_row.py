@@ -121,12 +121,11 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
                 _stars(desk, scene_id, panel, shown)  # over the image's foot: no extra height
         with st.container(width="stretch", gap="small"):
             _heading(panel, shown)
-            # The "Why?" bar covers the strip while it is open: the row keeps its size and
-            # nothing on the page moves (ROW_CSS); the strip stays for ←/→.
-            with st.container(key=keys.row_strip_box(instance_id), gap=None):
-                _strip(panel, shown)
-                reason_bar.reason_bar(desk, instance_id)
+            _strip(panel, shown)
             _actions(desk, scene_id, panel, shown)
+            # Under the actions while open: the strip and the buttons above stay where they
+            # were and usable (the row grows at its foot until the bar goes).
+            reason_bar.reason_bar(desk, instance_id)
         with st.container(width=REFERENCE_WIDTH):
             _reference(panel)
     conflicts.conflict_notice(instance_id)

@@ -451,11 +451,6 @@ def row_why(instance_id: int) -> str:
     return f"row_{instance_id}_why"
 
 
-def row_strip_box(instance_id: int) -> str:
-    """The row's strip and, over it while open, its "Why?" bar (not "row_": no row padding)."""
-    return f"strip_{instance_id}"
-
-
 def row_why_code(instance_id: int, number: int) -> str:  # digits 1-9 while the bar is open
     return f"row_{instance_id}_why_{number}"
 
