@@ -10,7 +10,6 @@ ROW_CSS = (
 [class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
 [class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
-[class*="st-key-row_"][class*="_marks_"] p { white-space: nowrap; }
 [class*="st-key-shown_"] { position: relative; }
 [class*="st-key-shown_"] [data-testid="stLayoutWrapper"]:has(> [class*="_stars"]),
 [class*="st-key-shown_"] > [class*="st-key-row_"][class*="_stars"] {
