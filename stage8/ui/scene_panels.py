@@ -67,7 +67,6 @@ def asset_panel(desk: Desk, instance_id: int) -> None:
         st.session_state[keys.panel_data(instance_id)] = panel
     with st.container(border=True, key=keys.asset_box(instance_id)):
         _header(panel)
-        reason_bar.reason_bar(desk, instance_id)
         conflicts.conflict_notice(instance_id)
         # Always there, at a fixed height: a notice of the cap's evictions moves nothing.
         eviction_notice(desk, panel, current_identity(), _act)
@@ -222,6 +221,8 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
             f"move of attempt #{shown.attempt_number} to the trash",
         ),
     )
+    # Under the buttons that lead to it: nothing above them moves when it comes or goes.
+    reason_bar.reason_bar(desk, iid)
 
 
 def _metadata(a: AttemptView) -> None:
