@@ -19,7 +19,8 @@ from stage8.ui.auth import can, current_identity
 from stage8.ui.bulk import bulk_actions
 from stage8.ui.live import live_updates
 from stage8.ui.scene_panels import asset_panel
-from stage8.ui.sheet_row import ROW_CSS, sheet_row
+from stage8.ui.sheet_css import ROW_CSS
+from stage8.ui.sheet_row import sheet_row
 from stage8.ui.sheet_status import needs_attention
 from stage8.ui.text import inert, md
 
@@ -118,6 +119,7 @@ def _undo(desk: Desk, scene_id: int) -> None:
     except Stage8Error as exc:
         st.session_state[keys.SHEET_FLASH] = ("error", str(exc))
         return
+    st.session_state.pop(keys.why_pending(result.instance_id), None)  # its "Why?" bar closes
     st.session_state[keys.panel_dirty(result.instance_id)] = True
     st.session_state[keys.sheet_focus(scene_id)] = result.instance_id
     st.session_state[keys.SHEET_FLASH] = ("success", result.message)

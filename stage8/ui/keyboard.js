@@ -5,6 +5,8 @@
 // new configuration; it acts only while the page holds its hidden container (the scene page).
 // Rows and their buttons are found by the "st-key-" classes of stage8/ui/state.py, so a key
 // press clicks exactly the control a mouse user would click.
+// Digits: while a "Why?" bar is open (the focused row's, else the open full panel's), 1-9 click
+// its reasons and Esc its Skip; otherwise 1-5 click the focused row's stars and 0 its clear.
 window.stage8InstallKeys = function (config) {
   "use strict";
   if (window.stage8Keys) {
@@ -16,6 +18,9 @@ window.stage8InstallKeys = function (config) {
   const HELP_ID = "stage8-keys-help";
   let cfg = config;
   let rowClass = null; // RegExp of a row container's class, made from cfg.row
+  let whyClass = null; // RegExp of a "Why?" bar's class, made from cfg.why
+  let expecting = null; // {id, at}: a key that may open the row's "Why?" bar was just pressed
+  const EXPECT_MS = 5000;
   let focusedId = null; // the focused row's instance id (a string)
   let placedFor = null; // the page address (scene) the focus was last placed for
   let scheduled = false;
@@ -34,6 +39,8 @@ window.stage8InstallKeys = function (config) {
     const [head, tail] = cfg.row.split("{id}");
     const quote = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     rowClass = new RegExp("^st-key-" + quote(head) + "(\\d+)" + quote(tail) + "$");
+    const [whyHead, whyTail] = cfg.why.split("{id}");
+    whyClass = new RegExp("^st-key-" + quote(whyHead) + "(\\d+)" + quote(whyTail) + "$");
     schedule();
   }
   // The layer acts while its container is on the page and no dialog of the page (e.g. compare)
@@ -162,10 +169,78 @@ window.stage8InstallKeys = function (config) {
     return true;
   }
   function rowAction(name) {
-    if (focusedId === null) return;
-    press(keyOf(cfg.actions[name], focusedId));
+    if (focusedId === null) return false;
+    return press(keyOf(cfg.actions[name], focusedId));
+  }
+
+  // --- the "Why?" bar and the stars ------------------------------------------------------------
+  const numbered = (template, id, n) => keyOf(template, id).replace("{n}", String(n));
+  const DISMISSED = "stage8-why-dismissed";
+  // A bar the reviewer left (j, k, n) is hidden here, with no request to the server: a click
+  // now would race the next row's keys. The row's next action closes it for good.
+  function barOf(id) {
+    const el = id === null ? null : byKey(keyOf(cfg.why, id));
+    return el && !el.classList.contains(DISMISSED) ? el : null;
+  }
+  // The open bar the digits go to: the focused row's, else the one in the open full panel.
+  function openBar() {
+    if (barOf(focusedId)) return focusedId;
+    const panel = '[class*="st-key-' + cfg.panel.split("{id}")[0] + '"]';
+    for (const el of doc.querySelectorAll('[class*="st-key-' + cfg.why.split("{id}")[0] + '"]')) {
+      if (!el.closest(panel) || el.classList.contains(DISMISSED)) continue;
+      const m = [...el.classList].map((name) => whyClass.exec(name)).find(Boolean);
+      if (m) return m[1];
+    }
+    return null;
+  }
+  function scriptRunning() {
+    const app = doc.querySelector('[data-testid="stApp"]');
+    return app !== null && app.getAttribute("data-test-script-state") !== "notRunning";
+  }
+  // Call then(barOpen) once the rerun started by the last key is over (or the row's bar shows).
+  function afterRerun(id, then) {
+    const start = Date.now();
+    let seenRun = false;
+    const tick = () => {
+      const running = scriptRunning();
+      if (running) seenRun = true;
+      // A click while the rerun still draws the row may be dropped: wait until it is over.
+      if (barOf(id) && !running) return then(true);
+      const waited = Date.now() - start;
+      if ((!running && (seenRun || waited > 1500)) || waited > EXPECT_MS) return then(false);
+      window.setTimeout(tick, 50);
+    };
+    tick();
+  }
+  function rate(id, n) {
+    if (n > 5 || id === null) return false;
+    press(numbered(cfg.star, id, n));
+    return true;
+  }
+  // A digit: a reason while a bar is open; right after s, x or m on this row, wait for the row to
+  // come back (a fast "x 2" is a reason, not a rating); else the shown attempt's stars.
+  function digit(n) {
+    const barId = openBar();
+    if (barId !== null) {
+      if (n === 0) return false;
+      press(numbered(cfg.whyCode, barId, n));
+      expecting = null;
+      return true;
+    }
+    const id = focusedId;
+    if (expecting && expecting.id === id && Date.now() - expecting.at < EXPECT_MS) {
+      expecting = null;
+      afterRerun(id, (open) => (open ? n && press(numbered(cfg.whyCode, id, n)) : rate(id, n)));
+      return true;
+    }
+    return rate(id, n);
+  }
+  // Leaving a row with its bar open (j, k, n, ↑, ↓) puts the question away.
+  function skipBar(id) {
+    barOf(id)?.classList.add(DISMISSED);
   }
   function move(step) {
+    skipBar(focusedId);
     const all = rows();
     if (all.length === 0) return;
     const at = all.findIndex((el) => rowIdOf(el) === focusedId);
@@ -173,6 +248,7 @@ window.stage8InstallKeys = function (config) {
     focusRow(rowIdOf(all[to]), true);
   }
   function nextNeeding() {
+    skipBar(focusedId);
     const all = rows();
     const at = all.findIndex((el) => rowIdOf(el) === focusedId);
     for (const el of all.slice(at + 1)) {
@@ -245,6 +321,7 @@ window.stage8InstallKeys = function (config) {
     ArrowLeft: "prev", ArrowRight: "next", s: "select", Enter: "select", m: "as_is",
     g: "generate", p: "pin", x: "trash", c: "compare",
   };
+  const REASONED = new Set(["select", "trash", "as_is"]); // may open the row's "Why?" bar
   function onKey(e) {
     if (!rowClass || !active() || e.defaultPrevented || e.isComposing) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -255,6 +332,8 @@ window.stage8InstallKeys = function (config) {
     let handled = true;
     if (key === "?") toggleHelp();
     else if (key === "Escape" && help() && !help().hidden) toggleHelp(false);
+    else if (key === "Escape" && openBar() !== null) press(keyOf(cfg.whySkip, openBar()));
+    else if (/^[0-9]$/.test(key)) handled = digit(Number(key));
     else if ((key === "ArrowDown" || key === "ArrowUp") && ownsArrows(target)) handled = false;
     else if (key === "ArrowDown" || key === "j") move(1);
     else if (key === "ArrowUp" || key === "k") move(-1);
@@ -263,7 +342,9 @@ window.stage8InstallKeys = function (config) {
     else if (key in ROW_KEYS) {
       if (key === "Enter" && ownsEnter(target)) handled = false;
       else if (key.startsWith("Arrow") && ownsArrows(target)) handled = false;
-      else rowAction(ROW_KEYS[key]);
+      else if (rowAction(ROW_KEYS[key]) && REASONED.has(ROW_KEYS[key])) {
+        expecting = { id: focusedId, at: Date.now() };
+      }
     } else handled = false;
     if (handled) {
       // Ahead of Streamlit's own single-letter keys ("c" opens its clear-cache dialog).

@@ -3,8 +3,11 @@
 Keys act on the focused row (outlined, real DOM focus): ↑/↓ or j/k move between rows, ←/→ show
 the previous/next attempt, Enter or s select, m use master as-is on/off, g generate, p pin,
 x move to trash, c compare, u undo the last decision in this scene, n the next row that needs
-attention, ? the cheat sheet (Esc closes it). A key clicks the same button a mouse user would
-click, found by its key in `stage8.ui.state`, so the rules stay in the services and the page.
+attention, ? the cheat sheet (Esc closes it). Digits: while the row's (or the open full panel's)
+"Why?" bar is open after s, x or m, 1-9 give that decision its reason and Esc skips it; with no
+bar, 1-5 rate the shown attempt and 0 clears its rating. A key clicks the same button a mouse
+user would click, found by its key in `stage8.ui.state`, so the rules stay in the services and
+the page.
 
 Why not streamlit-shortcuts (1.2.2): it binds one key to one fixed widget key, and fires while
 the reviewer types in a text field; the sheet needs the same key to act on whichever row has the
@@ -27,6 +30,7 @@ from stage8.ui import state
 
 _SCRIPT = Path(__file__).with_name("keyboard.js").read_text(encoding="utf-8")
 _ID = 9_876_543_210  # stands for "the row's instance id" while the key templates are made
+_N = 8_765_432_109  # stands for "the digit" (a reason's number, a star count)
 NARROW_WIDTH = 900  # px: at or under it the sidebar starts collapsed (once per browser session)
 HELP_TITLE = "Keyboard"
 
@@ -40,6 +44,8 @@ CHEAT_SHEET: tuple[tuple[tuple[str, ...], str], ...] = (
     (("g",), "generate"),
     (("p",), "pin"),
     (("x",), "move to the trash"),
+    (("1", "…", "9"), "after s, x or m: the reason (Esc: skip)"),
+    (("1", "…", "5"), "rate the shown attempt (0 clears)"),
     (("c",), "compare"),
     (("u",), "undo the last decision in this scene"),
     (("n",), "next asset that needs you"),
@@ -52,6 +58,8 @@ _CSS = f"""
 .stage8-focused-row {{
   outline: 3px solid #1c83e1; outline-offset: 3px; border-radius: 0.5rem; scroll-margin: 4rem 0;
 }}
+.stage8-why-dismissed,
+[data-testid="stLayoutWrapper"]:has(> .stage8-why-dismissed) {{ display: none !important; }}
 #stage8-keys-help {{
   position: fixed; right: 1.5rem; bottom: 1.5rem; z-index: 1000100; max-width: 22rem;
   padding: 0.75rem 1.25rem; border-radius: 0.75rem; background: #ffffff; color: #31333f;
@@ -76,6 +84,10 @@ def _template(key_of_row) -> str:
     return key_of_row(_ID).replace(str(_ID), "{id}")
 
 
+def _numbered(key_of_row_and_number) -> str:
+    return key_of_row_and_number(_ID, _N).replace(str(_ID), "{id}").replace(str(_N), "{n}")
+
+
 def config() -> dict:
     """What the script needs: the key templates of `stage8.ui.state` and the cheat sheet."""
     return {
@@ -92,6 +104,11 @@ def config() -> dict:
             "trash": _template(state.row_trash),
             "compare": _template(state.row_compare),
         },
+        "why": _template(state.row_why),
+        "whyCode": _numbered(state.row_why_code),
+        "whySkip": _template(state.row_why_skip),
+        "star": _numbered(state.row_star),
+        "panel": _template(state.asset_box),
         "undo": state.SCENE_UNDO,
         "nextAttention": state.NEXT_ATTENTION,
         "helpButton": state.KEYBOARD_HELP,

@@ -16,7 +16,7 @@ from stage8.desk import Desk
 from stage8.errors import Stage8Error
 from stage8.reads.board import AssetPanel, load_panel
 from stage8.reviewers.roles import allowed
-from stage8.ui import conflicts
+from stage8.ui import conflicts, reason_bar
 from stage8.ui import state as keys
 from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import current_identity
@@ -30,6 +30,8 @@ from stage8.ui.decision_widgets import (
 )
 from stage8.ui.eviction import eviction_notice
 from stage8.ui.messages import not_allowed_help
+from stage8.ui.session import get_desk
+from stage8.ui.star_rating import star_buttons
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
 
@@ -41,10 +43,13 @@ def _act(
     intent: str = "change",
 ) -> None:
     """Run a decision from a button callback against the version the panel showed (`fn` gets
-    it as its expected version); keep its outcome, or the conflict, for the panel to show."""
+    it as its expected version); keep its outcome, or the conflict, for the panel to show.
+    Any action closes the "Why?" bar; a reasoned decision opens it again for itself."""
     shown = st.session_state.get(keys.panel_data(instance_id))
     version = shown.version if shown is not None else None
+    reason_bar.close(instance_id)
     conflicts.act(instance_id, version, fn, intent=intent, ok=ok)
+    reason_bar.offer(get_desk(), instance_id, version)
 
 
 @st.fragment
@@ -165,6 +170,16 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     actor = current_identity()
     may = allowed(actor, "decide")
     iid = panel.instance_id
+    star_buttons(
+        desk,
+        shown,
+        panel.ratings.get(shown.id),
+        box_key=keys.panel_stars(iid),
+        star_key=lambda n: keys.panel_star(iid, n),
+        actor=actor,
+        may=may,
+        act=lambda fn, ok, intent: _act(iid, fn, ok, intent),
+    )
     b1, b2, b3 = st.columns(3)
     b1.button(
         "Select this one",
@@ -209,6 +224,8 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
             f"move of attempt #{shown.attempt_number} to the trash",
         ),
     )
+    # Under the buttons that lead to it: nothing above them moves when it comes or goes.
+    reason_bar.reason_bar(desk, iid)
 
 
 def _metadata(a: AttemptView) -> None:
@@ -247,6 +264,8 @@ def _history(desk: Desk, panel: AssetPanel) -> None:
         line = f"`{e.created_at:%Y-%m-%d %H:%M}` " + md("**{kind}** by {a}", kind=e.kind, a=e.actor)
         if target in numbers:
             line += md(" → #{n}", n=numbers[target])
+        if e.reason_code:
+            line += md(" — why: {code}", code=e.reason_code)
         if e.reason:
             line += md(" — {reason}", reason=e.reason)
         text_col, button_col = st.columns([4, 1])

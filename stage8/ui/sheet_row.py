@@ -21,7 +21,7 @@ from stage8.errors import Stage8Error
 from stage8.generation.run import queue_generation
 from stage8.reads.board import AssetPanel, load_panel, pending_jobs
 from stage8.reviewers.roles import Identity
-from stage8.ui import conflicts
+from stage8.ui import conflicts, reason_bar
 from stage8.ui import state as keys
 from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import can, current_identity
@@ -29,6 +29,7 @@ from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image
 from stage8.ui.session import ensure_worker, get_desk
 from stage8.ui.sheet_status import chips, needs_attention, same_as_mark, score_badge, stars
+from stage8.ui.star_rating import star_buttons
 from stage8.ui.text import inert, md
 
 STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
@@ -38,13 +39,6 @@ STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
 IMAGE_WIDTH = 160
 REFERENCE_WIDTH = 96
 CELL_WIDTH = 52
-# Compact controls inside rows only (Streamlit's buttons are 40 px tall with wide padding).
-ROW_CSS = """<style>
-[class*="st-key-row_"] button { min-height: 1.75rem; padding: 0.05rem 0.45rem; }
-[class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
-div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
-[class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
-</style>"""
 
 
 def act(
@@ -57,9 +51,12 @@ def act(
     intent: str = "change",
 ) -> None:
     """Run a decision from a row's button callback against the `version` the row showed
-    (`fn` takes it); keep the outcome for the row's toast, or the conflict for its notice."""
+    (`fn` takes it); keep the outcome for the row's toast, or the conflict for its notice.
+    Any action closes the row's "Why?" bar; a reasoned decision opens it again for itself."""
     st.session_state[keys.sheet_focus(scene_id)] = instance_id
+    reason_bar.close(instance_id)
     conflicts.act(instance_id, version, fn, intent=intent, ok=ok)
+    reason_bar.offer(get_desk(), instance_id, version)
 
 
 def _toast(instance_id: int) -> None:
@@ -105,6 +102,7 @@ def shown_attempt(panel: AssetPanel) -> AttemptView | None:
 
 
 def _show(instance_id: int, attempt_id: int) -> None:
+    reason_bar.close(instance_id)
     st.session_state[keys.row_shown(instance_id)] = attempt_id
 
 
@@ -118,15 +116,19 @@ def sheet_row(desk: Desk, scene_id: int, instance_id: int) -> None:
     shown = shown_attempt(panel)
     box = st.container(border=True, key=keys.row_box(instance_id))
     with box, st.container(horizontal=True, gap="small"):
-        with st.container(width=IMAGE_WIDTH):
+        with st.container(width=IMAGE_WIDTH, key=keys.row_shown_box(instance_id)):
             if shown is None:
                 st.caption("No image yet for this asset in this scene.")
             else:
                 show_image(shown.image_key, display=True, width=IMAGE_WIDTH)
+                _stars(desk, scene_id, panel, shown)  # over the image's foot: no extra height
         with st.container(width="stretch", gap="small"):
             _heading(panel, shown)
             _strip(panel, shown)
             _actions(desk, scene_id, panel, shown)
+            # Under the actions while open: the strip and the buttons above stay where they
+            # were and usable (the row grows at its foot until the bar goes).
+            reason_bar.reason_bar(desk, instance_id)
         with st.container(width=REFERENCE_WIDTH):
             _reference(panel)
     conflicts.conflict_notice(instance_id)
@@ -146,6 +148,22 @@ def _heading(panel: AssetPanel, shown: AttemptView | None) -> None:
             st.markdown(line)
     else:
         st.markdown(line)
+
+
+def _stars(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | None) -> None:
+    if shown is None:
+        return
+    iid = panel.instance_id
+    star_buttons(
+        desk,
+        shown,
+        panel.ratings.get(shown.id),
+        box_key=keys.row_stars(iid),
+        star_key=lambda n: keys.row_star(iid, n),
+        actor=current_identity(),
+        may=can("decide"),
+        act=lambda fn, ok, intent: act(scene_id, iid, fn, ok, version=panel.version, intent=intent),
+    )
 
 
 def _window(attempts: list[AttemptView], shown: AttemptView) -> list[AttemptView]:

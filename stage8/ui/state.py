@@ -453,3 +453,44 @@ DUPLICATES_PROJECT = "duplicates_project"  # the Storage page's duplicates: whic
 # "continuity" (best first, unscored last); one control per page, one choice per session.
 ATTEMPT_ORDER = "attempt_order"
 COMPARE_SIMILARITY = "compare_similarity"  # the slider pair's similarity line
+
+# --- review workspace: reason after the action, star ratings (branch reasons, issue 15) ---------
+def why_pending(instance_id: int) -> str:
+    """(event id, question) of the decision whose reason the asset's "Why?" bar asks for."""
+    return f"why_{instance_id}__pending"
+
+
+def row_why(instance_id: int) -> str:
+    """The "Why?" bar (in the row, or in the full panel), shown after a reasoned decision."""
+    return f"row_{instance_id}_why"
+
+
+def row_why_code(instance_id: int, number: int) -> str:  # digits 1-9 while the bar is open
+    return f"row_{instance_id}_why_{number}"
+
+
+def row_why_skip(instance_id: int) -> str:  # Esc
+    return f"row_{instance_id}_why_skip"
+
+
+def row_shown_box(instance_id: int) -> str:
+    """The row's shown image with its stars over its foot (not "row_": no row padding)."""
+    return f"shown_{instance_id}"
+
+
+def row_stars(instance_id: int) -> str:
+    """The row's five stars for the shown attempt."""
+    return f"row_{instance_id}_stars"
+
+
+def row_star(instance_id: int, stars: int) -> str:  # digits 1-5 with no bar open; 0 clears
+    return f"row_{instance_id}_star_{stars}"
+
+
+def panel_stars(instance_id: int) -> str:
+    """The full panel's stars, under the shown attempt's metadata."""
+    return f"attempt_stars_{instance_id}"
+
+
+def panel_star(instance_id: int, stars: int) -> str:
+    return f"attempt_stars_{instance_id}_{stars}"

@@ -3,6 +3,8 @@
 Three fake contact-sheet rows with exactly the contact sheet's keys (`stage8.ui.state`), each
 row an `st.fragment`; every control writes "row N: <action>" into its row (a fragment rerun
 redraws only its own row) and into the page's log. Row 2 needs attention until it is selected.
+After select or trash a row shows a "Why?" bar (three reasons and Skip) until its next action;
+each row has the five stars and the clear button of the real sheet.
 A text input checks that typing never fires a key. Rows are tall enough that the third one
 starts below the fold at 1280×800.
 """
@@ -17,10 +19,12 @@ from stage8.ui import state as keys
 ROWS = (1, 2, 3)
 LOG = "keyboard_app_log"
 NEEDS = "keyboard_app_needs"
+WHY = "keyboard_app_why"  # rows whose "Why?" bar is open
 
 st.set_page_config(page_title="Keyboard fixture", layout="wide")
 st.session_state.setdefault(LOG, [])
 st.session_state.setdefault(NEEDS, {2})
+st.session_state.setdefault(WHY, set())
 
 
 def note(text: str) -> None:
@@ -29,8 +33,16 @@ def note(text: str) -> None:
 
 def act(iid: int, action: str) -> None:
     note(f"row {iid}: {action}")
+    st.session_state[WHY].discard(iid)
+    if action in ("select", "trash"):
+        st.session_state[WHY].add(iid)
     if action == "select":
         st.session_state[NEEDS].discard(iid)
+
+
+def answer(iid: int, what: str) -> None:
+    note(f"row {iid}: {what}")
+    st.session_state[WHY].discard(iid)
 
 
 def as_is_changed(iid: int) -> None:
@@ -57,7 +69,24 @@ def row(iid: int) -> None:
         for column, (label, key, action) in zip(st.columns(len(controls)), controls, strict=True):
             column.button(label, key=key, on_click=act, args=(iid, action))
         st.toggle("Use master as-is", key=keys.row_as_is(iid), on_change=as_is_changed, args=(iid,))
-        st.container(height=260, border=False).caption("the row's images")
+        with st.container(horizontal=True, key=keys.row_stars(iid)):
+            for n in range(6):
+                st.button(
+                    f"star {n}", key=keys.row_star(iid, n), on_click=act, args=(iid, f"star {n}")
+                )
+        if iid in st.session_state[WHY]:
+            with st.container(horizontal=True, key=keys.row_why(iid)):
+                for n in (1, 2, 3):
+                    st.button(
+                        f"{n} reason",
+                        key=keys.row_why_code(iid, n),
+                        on_click=answer,
+                        args=(iid, f"why {n}"),
+                    )
+                st.button(
+                    "Skip", key=keys.row_why_skip(iid), on_click=answer, args=(iid, "why skip")
+                )
+        st.container(height=200, border=False).caption("the row's images")
         mine = [line for line in st.session_state[LOG] if line.startswith(f"row {iid}:")]
         st.text(f"last: {mine[-1] if mine else 'nothing'}")
 

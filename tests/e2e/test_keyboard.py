@@ -255,3 +255,33 @@ def test_a_narrow_window_starts_with_the_sidebar_collapsed_once(page, keyboard_a
 def test_a_wide_window_keeps_the_sidebar_open(page, keyboard_app):
     _open(page, keyboard_app)
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
+
+
+def test_a_digit_right_after_x_is_the_reason_and_otherwise_a_rating(page, keyboard_app):
+    _open(page, keyboard_app)
+    _expect_focus(page, 1)
+    _press(page, "3")  # no bar open: the shown attempt's stars
+    expect(_last(page, 1)).to_have_text("last: row 1: star 3")
+    page.keyboard.press("x")
+    page.keyboard.press("2")  # at once, before the row is back with its bar: still the reason
+    wait_for_app(page)
+    expect(_last(page, 1)).to_have_text("last: row 1: why 2")
+    expect(by_key(page, keys.row_why(1))).to_have_count(0)
+    _press(page, "0")  # the bar is gone: 0 clears the rating
+    expect(_last(page, 1)).to_have_text("last: row 1: star 0")
+    _expect_focus(page, 1)
+
+
+def test_esc_skips_the_question_and_leaving_the_row_puts_it_away(page, keyboard_app):
+    _open(page, keyboard_app)
+    _press(page, "s")
+    expect(by_key(page, keys.row_why(1))).to_be_visible()
+    _press(page, "Escape")
+    expect(_last(page, 1)).to_have_text("last: row 1: why skip")
+    _press(page, "x")
+    expect(by_key(page, keys.row_why(1))).to_be_visible()
+    _press(page, "j")  # to row 2: row 1's question is put away, and digits rate row 2
+    expect(by_key(page, keys.row_why(1))).to_be_hidden()
+    _press(page, "4")
+    expect(_last(page, 2)).to_have_text("last: row 2: star 4")
+    expect(_last(page, 1)).to_have_text("last: row 1: trash")

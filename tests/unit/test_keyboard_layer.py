@@ -46,3 +46,23 @@ def test_text_in_the_configuration_cannot_close_the_script(monkeypatch):
     html = keyboard.page_html()
     assert html.count("</script>") == 1
     assert "\\u003c/script>\\u003cb>keys" in html
+
+
+def test_the_digit_templates_are_the_reason_bar_and_star_keys():
+    config = keyboard.config()
+
+    def made(name: str, n: int | None = None) -> str:
+        key = config[name].replace("{id}", "42")
+        return key if n is None else key.replace("{n}", str(n))
+
+    assert made("why") == keys.row_why(42)
+    assert made("whySkip") == keys.row_why_skip(42)
+    assert [made("whyCode", n) for n in (1, 9)] == [
+        keys.row_why_code(42, 1),
+        keys.row_why_code(42, 9),
+    ]
+    assert [made("star", n) for n in (0, 5)] == [keys.row_star(42, 0), keys.row_star(42, 5)]
+    assert made("panel") == keys.asset_box(42)
+    listed = [what for _keys, what in config["help"]]
+    assert "after s, x or m: the reason (Esc: skip)" in listed
+    assert "rate the shown attempt (0 clears)" in listed
