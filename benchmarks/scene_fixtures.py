@@ -46,11 +46,20 @@ def realistic_jpeg(seed: int) -> bytes:
         box = (x0, y0, x0 + int(rng.integers(40, 400)), y0 + int(rng.integers(40, 300)))
         fill = tuple(int(v) for v in rng.integers(0, 256, 3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=fill)
-    grain = rng.normal(0, 9, (HEIGHT, WIDTH, 3))
-    noisy = np.clip(np.asarray(im, dtype=np.float32) + grain, 0, 255).astype(np.uint8)
+    # Detail at every scale, as in a photograph, so the small renditions are not flat either.
+    texture = rng.standard_normal((HEIGHT, WIDTH, 3), dtype=np.float32) * 9
+    for step, strength in ((4, 14.0), (16, 18.0), (64, 22.0)):
+        coarse = rng.normal(128, strength, (HEIGHT // step, WIDTH // step, 3))
+        texture += _upscale(coarse) - 128.0
+    noisy = np.clip(np.asarray(im, dtype=np.float32) + texture, 0, 255).astype(np.uint8)
     out = io.BytesIO()
     Image.fromarray(noisy, "RGB").save(out, "JPEG", quality=92)
     return out.getvalue()
+
+
+def _upscale(coarse: np.ndarray) -> np.ndarray:
+    small = Image.fromarray(np.clip(coarse, 0, 255).astype(np.uint8), "RGB")
+    return np.asarray(small.resize((WIDTH, HEIGHT), Image.Resampling.BICUBIC), dtype=np.float32)
 
 
 def pool_size(page_rows: int, attempts: int) -> int:
