@@ -15,8 +15,10 @@ is processed once and its staged objects are reused for a second database on the
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
+from functools import cache
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -33,7 +35,7 @@ TYPES = ("character", "location", "prop")
 
 
 def realistic_jpeg(seed: int) -> bytes:
-    """A 1024 x 768 JPEG (quality 92) of gradient, shapes and grain; distinct for each seed."""
+    """A 1024 x 768 JPEG (quality 92) of gradient, shapes and texture; distinct for each seed."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     base = rng.uniform(40, 215, 3)
@@ -46,20 +48,28 @@ def realistic_jpeg(seed: int) -> bytes:
         box = (x0, y0, x0 + int(rng.integers(40, 400)), y0 + int(rng.integers(40, 300)))
         fill = tuple(int(v) for v in rng.integers(0, 256, 3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=fill)
-    # Detail at every scale, as in a photograph, so the small renditions are not flat either.
-    texture = rng.standard_normal((HEIGHT, WIDTH, 3), dtype=np.float32) * 9
-    for step, strength in ((4, 14.0), (16, 18.0), (64, 22.0)):
-        coarse = rng.normal(128, strength, (HEIGHT // step, WIDTH // step, 3))
-        texture += _upscale(coarse) - 128.0
+    # A window of the shared texture at an offset of its own (the texture is made once).
+    dy, dx = int(rng.integers(0, HEIGHT)), int(rng.integers(0, WIDTH))
+    texture = _texture()[dy : dy + HEIGHT, dx : dx + WIDTH]
     noisy = np.clip(np.asarray(im, dtype=np.float32) + texture, 0, 255).astype(np.uint8)
     out = io.BytesIO()
     Image.fromarray(noisy, "RGB").save(out, "JPEG", quality=92)
     return out.getvalue()
 
 
-def _upscale(coarse: np.ndarray) -> np.ndarray:
-    small = Image.fromarray(np.clip(coarse, 0, 255).astype(np.uint8), "RGB")
-    return np.asarray(small.resize((WIDTH, HEIGHT), Image.Resampling.BICUBIC), dtype=np.float32)
+@cache
+def _texture() -> np.ndarray:
+    """Detail at every scale, as in a photograph, so the small renditions are not flat either;
+    twice the image's size, so each image takes a different window of it."""
+    rng = np.random.default_rng(0)
+    size = (2 * HEIGHT, 2 * WIDTH)
+    texture = rng.standard_normal((*size, 3), dtype=np.float32) * 9
+    for step, strength in ((4, 14.0), (16, 18.0), (64, 22.0)):
+        coarse = rng.normal(128, strength, (size[0] // step, size[1] // step, 3))
+        small = Image.fromarray(np.clip(coarse, 0, 255).astype(np.uint8), "RGB")
+        texture += np.asarray(small.resize(size[::-1], Image.Resampling.BICUBIC), np.float32)
+        texture -= 128.0
+    return texture
 
 
 def pool_size(page_rows: int, attempts: int) -> int:
@@ -69,13 +79,21 @@ def pool_size(page_rows: int, attempts: int) -> int:
 
 
 def stage_pool(desk: Desk, project_id: int, count: int, progress=None) -> list[StagedImage]:
-    """`count` distinct realistic images through the real ingest (store objects written)."""
-    staged = []
-    for seed in range(count):
-        staged.append(stage_bytes(desk, project_id, realistic_jpeg(seed)))
+    """`count` distinct realistic images through the real ingest (store objects written; no
+    rows yet). Two threads: Pillow and libvips release the GIL while they code pixels."""
+    _texture()  # made once, before the threads share it
+    done = 0
+
+    def one(seed: int) -> StagedImage:
+        nonlocal done
+        staged = stage_bytes(desk, project_id, realistic_jpeg(seed))
+        done += 1
         if progress is not None:
-            progress(seed + 1, count)
-    return staged
+            progress(done, count)
+        return staged
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, range(count)))
 
 
 def build_scenes(
