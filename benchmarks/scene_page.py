@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -41,35 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ATTEMPTS = 8
-VIEWPORT = {"width": 1280, "height": 800}
 AIM_SCRIPT_TO_SQL, AIM_PAGE_MB, AIM_BROWSER_GROWTH = 10.0, 1.5, 3.5
-# Every row of the page has drawn its Select button and the app is idle: performance.now().
-_READY_JS = """rows => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    const drawn = [...document.querySelectorAll('[class*="st-key-row_"]')]
-        .filter(el => [...el.classList].some(c => /^st-key-row_\\d+$/.test(c)))
-        .filter(row => row.querySelector('[class*="_select"] button'));
-    return drawn.length >= rows && performance.now();
-}"""
-# Every <img> that the browser is loading (not a lazy one still waiting off screen) has loaded.
-_IMAGES_DONE_JS = """() => [...document.images].every(img =>
-    img.complete || (img.loading === 'lazy' && img.getBoundingClientRect().top > innerHeight))"""
-# Images only: Streamlit's fonts are served under /static/media/ too (about 635 KB, not counted).
-_IMAGE_ENTRIES_JS = """() => performance.getEntriesByType('resource')
-    .filter(e => e.initiatorType === 'img' && !e.name.startsWith('data:'))
-    .map(e => [e.name, e.responseEnd, e.encodedBodySize])"""
-_PAGE_FIGURES_JS = """() => ({nodes: document.getElementsByTagName('*').length,
-    images: document.images.length,
-    lazy: [...document.images].filter(i => i.loading === 'lazy').length})"""
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {"min": round(min(values), 2), "median": round(statistics.median(values), 2)}
 
 
 # --- the databases ----------------------------------------------------------------------------
@@ -232,6 +207,7 @@ def measure_server(desk, scenes: dict[int, int], repeat: int) -> dict[int, dict]
     """Raw SQL, read model and script per scene size, rounds interleaved."""
     from streamlit.testing.v1 import AppTest
 
+    from benchmarks.scene_browser import spread  # after sys.path has the repository root
     from stage8.reads.board import scene_board
     from stage8.ui.session import _open
 
@@ -286,98 +262,6 @@ def measure_server(desk, scenes: dict[int, int], repeat: int) -> dict[int, dict]
     return out
 
 
-# --- the browser ------------------------------------------------------------------------------
-
-
-def load_page(browser, url: str, rows: int) -> dict:
-    """One first visit (fresh context, empty cache) of a scene page, and what it cost."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.add_init_script("performance.setResourceTimingBufferSize(100000)")
-    frames = Counter()
-
-    def on_socket(socket) -> None:
-        socket.on("framereceived", lambda _f: frames.update(["received"]))
-        socket.on("framesent", lambda _f: frames.update(["sent"]))
-
-    page.on("websocket", on_socket)
-    cdp = context.new_cdp_session(page)
-    cdp.send("Performance.enable")
-    page.goto(url, wait_until="commit", timeout=300_000)
-    ready = page.wait_for_function(_READY_JS, arg=rows, polling="raf", timeout=300_000)
-    ready_ms = ready.json_value()
-    at_ready = frames.total()
-    page.wait_for_function(_IMAGES_DONE_JS, polling=100, timeout=300_000)
-    entries = page.evaluate(_IMAGE_ENTRIES_JS)
-    while True:  # until no new image request for half a second
-        page.wait_for_timeout(500)
-        later = page.evaluate(_IMAGE_ENTRIES_JS)
-        if len(later) == len(entries):
-            break
-        entries = later
-    figures = page.evaluate(_PAGE_FIGURES_JS)
-    # The renderer's main-thread work (seconds, cumulative): where the browser's time goes.
-    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    context.close()
-    return {
-        "ready_ms": ready_ms,
-        "images_ms": max([ready_ms, *(e[1] for e in entries)]),
-        "image_bytes": sum(e[2] for e in entries),
-        "image_requests": len(entries),
-        "dom_nodes": figures["nodes"],
-        "img_elements": figures["images"],
-        "lazy_img": figures["lazy"],
-        "ws_frames_to_ready": at_ready,
-        "main_thread_ms": {
-            name: round(metrics.get(metric, 0) * 1000)
-            for name, metric in (
-                ("task", "TaskDuration"),
-                ("script", "ScriptDuration"),
-                ("layout", "LayoutDuration"),
-                ("style", "RecalcStyleDuration"),
-            )
-        },
-    }
-
-
-def measure_browser(env: dict[str, str], scenes: dict[int, int], repeat: int) -> dict[int, dict]:
-    from playwright.sync_api import sync_playwright
-
-    from stage8.ui.contact_sheet import PAGE_SIZE
-    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, serve_script
-
-    run_dir = Path(tempfile.mkdtemp(prefix="stage8-scenebench-run-"))
-    loads: dict[int, list[dict]] = {size: [] for size in scenes}
-    with serve_script("app.py", run_dir, env, "") as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-        )
-        # Warm the server (imports, the desk, the renditions' cache): the first page of every
-        # scene shows the same assets, so one visit to the largest warms them all.
-        load_page(browser, f"{base}/scene?scene={scenes[max(scenes)]}&project=Scene bench", 1)
-        for round_ in range(repeat):
-            log(f"  browser round {round_ + 1}/{repeat}")
-            for size, number in scenes.items():
-                url = f"{base}/scene?scene={number}&project=Scene bench"
-                loads[size].append(load_page(browser, url, min(size, PAGE_SIZE)))
-        browser.close()
-    out = {}
-    for size, runs in loads.items():
-        last = runs[-1]
-        out[size] = {
-            "ready_ms": spread([r["ready_ms"] for r in runs]),
-            "images_ms": spread([r["images_ms"] for r in runs]),
-            "image_bytes": int(statistics.median(r["image_bytes"] for r in runs)),
-            "image_requests": last["image_requests"],
-            "img_elements": last["img_elements"],
-            "lazy_img": last["lazy_img"],
-            "dom_nodes": last["dom_nodes"],
-            "ws_frames_to_ready": int(statistics.median(r["ws_frames_to_ready"] for r in runs)),
-            "main_thread_ms": min((r["main_thread_ms"] for r in runs), key=lambda m: m["task"]),
-        }
-    return out
-
-
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -402,30 +286,33 @@ def ratios(server: dict, browser: dict, sizes: list[int]) -> dict:
     return out
 
 
-def print_table(kind: str, result: dict) -> None:
+def print_table(kind: str, result: dict, out=sys.stdout) -> None:
     server, browser = result["server"], result["browser"]
-    print(f"\n{kind} (load average {result['load_average']})")
-    head = (
-        "assets  SQL ms  read ms  script ms  AppTest ms  script/SQL  img work  ready ms  images ms"
-    )
-    print(head + "    img KB  img req  DOM nodes  WS frames")
-    for size in server:
-        s, b = server[size], browser[size]
-        work = sum(s["rerun_image_work"].values())
-        print(
-            f"{size:>6}  {s['raw_sql_ms']['min']:>6.1f}  {s['read_model_ms']['min']:>7.1f}  "
-            f"{s['script_ms']['min']:>9.0f}  {s['apptest_rerun_ms']['min']:>10.0f}  "
-            f"{s['script_to_sql']:>9.1f}x  {work:>8}  "
-            f"{b['ready_ms']['min']:>8.0f}  {b['images_ms']['min']:>9.0f}  "
-            f"{b['image_bytes'] / 1024:>8.0f}  {b['image_requests']:>7}  {b['dom_nodes']:>9}  "
-            f"{b['ws_frames_to_ready']:>9}"
+
+    def _p(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    _p(f"\n{kind} (load average {result['load_average']}; min of the rounds, JSON has medians)")
+    _p("assets  queries  SQL ms  read ms  script ms  script CPU ms  AppTest ms  script/SQL  work")
+    for size, s in server.items():
+        _p(
+            f"{size:>6}  {s['queries']:>7}  {s['raw_sql_ms']['min']:>6.1f}  "
+            f"{s['read_model_ms']['min']:>7.1f}  {s['script_ms']['min']:>9.0f}  "
+            f"{s['script_cpu_ms']['min']:>13.0f}  {s['apptest_rerun_ms']['min']:>10.0f}  "
+            f"{s['script_to_sql']:>9.1f}x  {sum(s['rerun_image_work'].values()):>4}"
         )
-    print("(min of the rounds; the JSON output has min and median)")
+    _p("assets  ready ms  images ms  img KB  img req  DOM nodes  WS frames  renderer JS ms")
+    for size, b in browser.items():
+        _p(
+            f"{size:>6}  {b['ready_ms']['min']:>8.0f}  {b['images_ms']['min']:>9.0f}  "
+            f"{b['image_bytes'] / 1024:>6.0f}  {b['image_requests']:>7}  {b['dom_nodes']:>9}  "
+            f"{b['ws_frames_to_ready']:>9}  {b['main_thread_ms']['script']:>14}"
+        )
     for name, value in result["ratios"].items():
         if name != "aims":
-            print(f"{name}: {value}")
+            _p(f"{name}: {value}")
     for aim, held in result["ratios"]["aims"].items():
-        print(f"aim {aim}: {'held' if held else 'MISSED'}")
+        _p(f"aim {aim}: {'held' if held else 'MISSED'}")
 
 
 def main() -> None:
@@ -442,6 +329,9 @@ def main() -> None:
             "Set STAGE8_TEST_DATABASE_URL (or STAGE8_BENCH_DATABASE_URL) for --database postgres."
         )
     os.chdir(ROOT)
+    # After sys.path has the repository root (and Playwright only when the run starts).
+    from benchmarks import scene_browser
+
     home = Path(tempfile.mkdtemp(prefix="stage8-scenebench-"))
     os.environ["STAGE8_SECRETS_FILE"] = str(home / "none.toml")
     pool: list = []
@@ -452,7 +342,7 @@ def main() -> None:
         with database(kind, home / kind) as env:
             desk, scenes = build(env, sizes, pool)
             server = measure_server(desk, scenes, args.repeat)
-            browser = measure_browser(env, scenes, args.repeat)
+            browser = scene_browser.measure_browser(env, scenes, args.repeat)
             desk.engine.dispose()
         results[kind] = {
             "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -461,15 +351,11 @@ def main() -> None:
             "ratios": ratios(server, browser, sizes),
         }
     log(f"done in {time.perf_counter() - started:.0f} s")
+    for kind, result in results.items():  # with --json, the table goes to stderr
+        print_table(kind, result, sys.stderr if args.json else sys.stdout)
     if args.json:
-        print(
-            json.dumps(
-                {"repeat": args.repeat, "attempts": ATTEMPTS, "databases": results}, indent=2
-            )
-        )
-        return
-    for kind, result in results.items():
-        print_table(kind, result)
+        figures = {"repeat": args.repeat, "attempts": ATTEMPTS, "databases": results}
+        print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
