@@ -12,9 +12,13 @@ median):
 - script:      the page's Streamlit script, an AppTest rerun of `app_pages/scene.py`, timed in
                the script's own thread (and the whole AppTest rerun, with AppTest's own work);
 - image work:  decodes, resizes and re-encodes during one rerun (should be 0: renditions);
-- browser:     headless Chromium (1280x800, a fresh context per load, so nothing is cached):
-               ms from navigation to the app `notRunning` with every row of the page drawn, ms
-               to the last image loaded, image bytes and requests, DOM nodes, WebSocket frames.
+- browser:     headless Chromium (`benchmarks/scene_browser.py`; 1280x800, a fresh context per
+               load, so nothing is cached): ms from navigation to the app `notRunning` with
+               every row of the page drawn, ms to the last image loaded, image bytes and
+               requests, DOM nodes, WebSocket frames, the renderer's main-thread time.
+
+The script's CPU time (its thread's) is printed beside its wall time: on a shared, loaded machine
+it moves much less. The browser time ratio uses "images loaded" (the later of the two).
 
 Ratios: script / raw SQL (aim at 30 assets: <= 10), browser time 100 / 30 assets (aim <= 3.5),
 and the image bytes of one page at 30 assets (aim <= 1.5 MB). Usage:
