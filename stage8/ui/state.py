@@ -454,6 +454,7 @@ DUPLICATES_PROJECT = "duplicates_project"  # the Storage page's duplicates: whic
 ATTEMPT_ORDER = "attempt_order"
 COMPARE_SIMILARITY = "compare_similarity"  # the slider pair's similarity line
 
+
 # --- review workspace: reason after the action, star ratings (branch reasons, issue 15) ---------
 def why_pending(instance_id: int) -> str:
     """(event id, question) of the decision whose reason the asset's "Why?" bar asks for."""
