@@ -32,7 +32,7 @@ from stage8.ui.sheet_status import chips, needs_attention, same_as_mark, score_b
 from stage8.ui.star_rating import star_buttons
 from stage8.ui.text import inert, md
 
-STRIP = 8  # thumbnails in a row's strip; a longer list scrolls with <- / ->
+STRIP = 6  # thumbnails in a row's strip (six fit on one line at 1280 px); more scroll with <- / ->
 # The shown attempt: its 160 px rendition, shown at exactly that width (st.image passes it through).
 # The 260 px rendition of a square image makes a row 292 px tall, so fewer than three rows fit on
 # a 1280x800 screen; the full panel (`&asset=`) shows the 520 px one.
