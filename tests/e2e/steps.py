@@ -29,6 +29,8 @@ _IDLE_JS = """() => {
     if (!app) return false;
     if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
     if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    // Widgets are lazy-loaded code chunks: a fresh page shows skeletons until they arrive.
+    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
     const running = document.querySelector(
         '[data-testid="stStatusWidget"], [data-testid="stStatusWidgetRunningIcon"]');
     return !(running && running.getClientRects().length > 0);
@@ -41,7 +43,9 @@ def wait_for_app(page: Page, timeout: float = 30_000, settle: float = 150) -> No
     Call it after `page.goto(...)` and after every action that makes Streamlit rerun (click,
     fill + Enter, ...). `settle` (ms) is waited first so a rerun started by the last action has
     begun, and the idle state must hold on two checks in a row (like Streamlit's own e2e suite,
-    which waits for `data-test-script-state="notRunning"` on `stApp`).
+    which waits for `data-test-script-state="notRunning"` on `stApp`). Idle also means no
+    skeleton left: a fresh page draws each widget kind as a skeleton until its lazily loaded
+    code arrives, and the layout moves when it does.
     """
     page.wait_for_timeout(settle)
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
