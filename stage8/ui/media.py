@@ -108,3 +108,25 @@ def show_image(
         st.caption("🖼️ image unavailable" if key else "no image")
         return
     st.image(data, caption=None if caption is None else inert(caption), width=width)
+
+
+def show_images(keys: list[str | None], *, width: int, alt: list[str] | None = None) -> None:
+    """Several stored thumbnails side by side as one element (an image list), each from its
+    thumbnail rendition; a missing one is drawn as a blank tile of the same size, so the
+    tiles stay above the controls they belong to."""
+    images = []
+    for key in keys:
+        data = (_rendition(key, "stretch", False) or object_bytes(key)) if key else None
+        images.append(data if data is not None else blank_tile())
+    if images:
+        st.image(images, width=width, alt=alt)
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def blank_tile() -> bytes:
+    """A small light-grey JPEG standing in for an image that is unavailable."""
+    out = io.BytesIO()
+    Image.new("RGB", (THUMB_RENDITION_WIDTH, THUMB_RENDITION_WIDTH), (236, 236, 236)).save(
+        out, format="JPEG", quality=80
+    )
+    return out.getvalue()

@@ -9,7 +9,19 @@ ROW_CSS = (
 [class*="st-key-row_"] button { min-height: 1.75rem; padding: 0.05rem 0.45rem; }
 [class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
-[class*="st-key-row_"][class*="_marks_"] p { font-size: 0.7rem; line-height: 1.1; }
+[class*="st-key-row_"][class*="_strip"] [data-testid="stFullScreenFrame"] > div {
+  width: auto !important; }
+[class*="st-key-row_"][class*="_strip"] [data-testid="stImage"] {
+  flex-wrap: nowrap !important; column-gap: 1rem !important; }
+[class*="st-key-row_"][class*="_marks"] p {
+  display: flex; gap: 1rem; font-size: 0.7rem; line-height: 1.1; white-space: nowrap; }
+.s8-cell {
+  display: inline-flex; justify-content: center; gap: 2px; width: 52px; min-height: 0.8rem;
+  overflow: hidden; }
+.s8-score, .s8-drift, .s8-stars { border-radius: 0.25rem; padding: 0 2px; }
+.s8-score { background: rgba(128, 132, 149, 0.15); color: rgb(85, 88, 103); }
+.s8-drift { background: rgba(255, 43, 43, 0.1); color: rgb(189, 64, 67); }
+.s8-same { color: rgb(214, 110, 20); }
 [class*="st-key-shown_"] { position: relative; }
 [class*="st-key-shown_"] [data-testid="stLayoutWrapper"]:has(> [class*="_stars"]),
 [class*="st-key-shown_"] > [class*="st-key-row_"][class*="_stars"] {

@@ -26,9 +26,9 @@ from stage8.ui import state as keys
 from stage8.ui.attempt_order import ordered
 from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
-from stage8.ui.media import show_image
+from stage8.ui.media import show_image, show_images
 from stage8.ui.session import ensure_worker, get_desk
-from stage8.ui.sheet_status import chips, needs_attention, same_as_mark, score_badge, stars
+from stage8.ui.sheet_status import cell_marks, chips, needs_attention
 from stage8.ui.star_rating import star_buttons
 from stage8.ui.text import inert, md
 
@@ -173,46 +173,62 @@ def _window(attempts: list[AttemptView], shown: AttemptView) -> list[AttemptView
 
 
 def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
+    """The window of thumbnails as three elements, not five per cell: the thumbnails in one
+    image list, the "#n" buttons under them in one line, their marks in one line of text."""
     if shown is None:
         return
-    drift_below = get_desk().settings.drift_below
     iid = panel.instance_id
     ids = [a.id for a in panel.attempts]
     i = ids.index(shown.id)
+    window = _window(panel.attempts, shown)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         _arrow(iid, ":material/chevron_left:", keys.row_prev(iid), "previous (←)", ids, i - 1)
-        for a in _window(panel.attempts, shown):
-            with st.container(width=CELL_WIDTH, gap=None):
-                show_image(a.thumb_key)
-                what = "selected" if a.selected else "not selected"
-                score = panel.continuity.get(a.id)
-                if score is not None:
-                    what += f", continuity {score}"
-                if flagged_same_as(a.extra) is not None:
-                    what += f", looks the same as #{flagged_same_as(a.extra)}"
-                st.button(
-                    ("✓ " if a.selected else "") + f"#{a.attempt_number}",
-                    key=keys.row_show(iid, a.id),
-                    help=f"Show attempt #{a.attempt_number} ({what}, {a.source_label})",
-                    type="primary" if a.id == shown.id else "secondary",
-                    width="stretch",
-                    on_click=_show,
-                    args=(iid, a.id),
-                )
-                marks = " ".join(
-                    m
-                    for m in (
-                        score_badge(panel, a.id, drift_below),
-                        stars(panel, a.id),
-                        same_as_mark(a),
-                    )
-                    if m
-                )
-                # Always one line (a no-break space until the attempt is scored), so a row keeps
-                # its height when scores arrive and nothing below it moves.
-                with st.container(key=keys.row_marks(iid, a.id)):
-                    st.markdown(marks or "\u00a0")
+        with st.container(width="content", gap=None, key=keys.row_strip(iid)):
+            show_images([a.thumb_key for a in window], width=CELL_WIDTH, alt=_alts(window))
+            with st.container(horizontal=True, gap="small"):
+                for a in window:
+                    _thumb_button(panel, a, shown)
+            with st.container(key=keys.row_marks(iid)):
+                st.markdown(_marks_line(panel, window), unsafe_allow_html=True)
         _arrow(iid, ":material/chevron_right:", keys.row_next(iid), "next (→)", ids, i + 1)
+
+
+def _alts(window: list[AttemptView]) -> list[str]:
+    return [f"Attempt #{a.attempt_number}" for a in window]
+
+
+def _thumb_button(panel: AssetPanel, a: AttemptView, shown: AttemptView) -> None:
+    what = "selected" if a.selected else "not selected"
+    score = panel.continuity.get(a.id)
+    if score is not None:
+        what += f", continuity {score}"
+    if flagged_same_as(a.extra) is not None:
+        what += f", looks the same as #{flagged_same_as(a.extra)}"
+    st.button(
+        ("✓ " if a.selected else "") + f"#{a.attempt_number}",
+        key=keys.row_show(panel.instance_id, a.id),
+        help=f"Show attempt #{a.attempt_number} ({what}, {a.source_label})",
+        type="primary" if a.id == shown.id else "secondary",
+        width=CELL_WIDTH,
+        on_click=_show,
+        args=(panel.instance_id, a.id),
+    )
+
+
+def _marks_line(panel: AssetPanel, window: list[AttemptView]) -> str:
+    """One cell per thumbnail, each as wide as it: the continuity score ("drift" under the
+    threshold), the rating and the look-alike mark; a cell keeps its place while empty, so the
+    row keeps its height when scores arrive. Only the desk's own numbers and words: no data."""
+    drift_below = get_desk().settings.drift_below
+    return (
+        "".join(
+            f'<span class="s8-cell" data-attempt="{a.attempt_number}">'
+            + "".join(cell_marks(panel, a, drift_below))
+            + "</span>"
+            for a in window
+        )
+        or "\u00a0"
+    )
 
 
 def _arrow(iid: int, icon: str, key: str, what: str, ids: list[int], to: int) -> None:

@@ -54,25 +54,25 @@ def needs_attention(panel: AssetPanel) -> bool:
     return any(c.needs_attention for c in chips(panel))
 
 
-def score_badge(panel: AssetPanel, attempt_id: int, drift_below: int) -> str | None:
-    """The attempt's continuity badge (Markdown of the desk's own words and numbers): its score
-    against the reference, red and marked "drift" under the threshold; None when not scored."""
-    score = panel.continuity.get(attempt_id)
-    if score is None:
-        return None
-    if score < drift_below:
-        return f":red-badge[{score} drift]"
-    return f":gray-badge[{score}]"
-
-
-def stars(panel: AssetPanel, attempt_id: int) -> str:
-    n = panel.ratings.get(attempt_id)
-    return f"★{n}" if n else ""
-
-
-def same_as_mark(attempt: AttemptView) -> str | None:
-    """The mark of an attempt flagged on arrival as looking the same as attempt #n
-    (stage8.decisions.duplicates): "≈#n" in plain coloured text, so it fits beside a score
-    badge in a strip cell (the thumbnail's help says it in words)."""
+def cell_marks(panel: AssetPanel, attempt: AttemptView, drift_below: int) -> list[str]:
+    """The marks under a strip thumbnail, as HTML spans of the desk's own numbers and words
+    (styled by `sheet_css.ROW_CSS`): the continuity score against the reference ("37 drift",
+    red, under the threshold; none until scored), the rating ("★4") and "≈#n" when the attempt
+    was flagged on arrival as looking the same as attempt #n (its button's help says it in
+    words)."""
+    marks = []
+    score = panel.continuity.get(attempt.id)
+    if score is not None:
+        drift = score < drift_below
+        marks.append(
+            f'<span class="s8-drift">{int(score)} drift</span>'
+            if drift
+            else f'<span class="s8-score">{int(score)}</span>'
+        )
+    rating = panel.ratings.get(attempt.id)
+    if rating:
+        marks.append(f'<span class="s8-stars">★{int(rating)}</span>')
     number = flagged_same_as(attempt.extra)
-    return None if number is None else f":orange[≈#{number}]"
+    if number is not None:
+        marks.append(f'<span class="s8-same">≈#{int(number)}</span>')
+    return marks

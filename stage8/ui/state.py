@@ -269,9 +269,15 @@ def row_open(instance_id: int) -> str:
     return f"row_{instance_id}_open"
 
 
-def row_marks(instance_id: int, attempt_id: int) -> str:
-    """The continuity badge and rating under a strip thumbnail (set in small type)."""
-    return f"row_{instance_id}_marks_{attempt_id}"
+def row_strip(instance_id: int) -> str:
+    """The strip's thumbnails, their "#n" buttons and their marks (one cell per attempt)."""
+    return f"row_{instance_id}_strip"
+
+
+def row_marks(instance_id: int) -> str:
+    """The line of marks under the strip: per thumbnail its continuity score, rating and
+    look-alike mark (spans of class s8-cell, set in small type)."""
+    return f"row_{instance_id}_marks"
 
 
 def row_needs(instance_id: int) -> str:

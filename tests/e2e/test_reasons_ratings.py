@@ -22,7 +22,6 @@ from tests.e2e.steps import (
     asset_panel,
     button,
     by_key,
-    by_key_prefix,
     click_and_wait,
     goto_app,
     keys_ready,
@@ -55,7 +54,8 @@ def _stranger() -> bytes:
 
 
 def _marks(page, iid):
-    return by_key_prefix(page, f"row_{iid}_marks_")
+    """The marks of each thumbnail in the row's strip (one cell per attempt)."""
+    return by_key(page, keys.row_marks(iid)).locator(".s8-cell")
 
 
 def _wait_for_badges(page, url, iid, timeout=90.0):

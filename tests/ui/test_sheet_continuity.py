@@ -12,7 +12,7 @@ from stage8.decisions.ratings import rate_attempt
 from stage8.decisions.uploads import upload_images
 from stage8.reads.board import load_panel
 
-BADGE = re.compile(r":(gray|red)-badge\[(\d+)( drift)?\]")
+BADGE = re.compile(r'<span class="s8-(score|drift)">(\d+)( drift)?</span>')
 
 
 def _stranger() -> bytes:
@@ -42,9 +42,13 @@ def test_strip_badges_follow_the_stored_scores_and_flag_drift(app, ui_desk):
         for m in BADGE.finditer(md.value)
     ]
     expected = sorted(
-        ("red" if s < ui_desk.settings.drift_below else "gray", s, s < ui_desk.settings.drift_below)
+        (
+            "drift" if s < ui_desk.settings.drift_below else "score",
+            s,
+            s < ui_desk.settings.drift_below,
+        )
         for s in (panel.continuity[a.id] for a in panel.attempts if a.id in panel.continuity)
     )
-    assert ("red", panel.continuity[stranger], True) in found
+    assert ("drift", panel.continuity[stranger], True) in found
     assert sorted(f for f in found if f in expected) == expected
     assert any("★4" in md.value for md in at.markdown)
