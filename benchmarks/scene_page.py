@@ -207,7 +207,34 @@ def script_thread_times():
         ScriptRunner._run_script = original
 
 
-def measure_server(desk, scenes: dict[int, int], repeat: int) -> dict[int, dict]:
+@contextmanager
+def profiled_script(top: int):
+    """Profile the script runs in their own thread (cProfile) and print the `top` functions by
+    own time, then by cumulative time, to stderr: where a rerun's time goes."""
+    import cProfile  # only with --profile
+    import pstats  # only with --profile
+
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    original, profile = ScriptRunner._run_script, cProfile.Profile()
+
+    def profiled(self, rerun_data):
+        profile.enable()
+        try:
+            return original(self, rerun_data)
+        finally:
+            profile.disable()
+
+    ScriptRunner._run_script = profiled
+    try:
+        yield
+    finally:
+        ScriptRunner._run_script = original
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profile, stream=sys.stderr).sort_stats(order).print_stats(top)
+
+
+def measure_server(desk, scenes: dict[int, int], repeat: int, profile: int = 0) -> dict[int, dict]:
     """Raw SQL, read model and script per scene size, rounds interleaved."""
     from streamlit.testing.v1 import AppTest
 
@@ -250,6 +277,10 @@ def measure_server(desk, scenes: dict[int, int], repeat: int) -> dict[int, dict]
     for size, at in apps.items():
         with counting_image_work() as work:
             at.run()
+        if profile:
+            log(f"  profile of one rerun at {size} assets")
+            with profiled_script(profile):
+                at.run()
         t = times[size]
         out[size] = {
             "queries": len(statements[size]),
@@ -326,6 +357,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--sizes", default="10,30,100", help="assets per scene, comma separated")
     parser.add_argument("--database", choices=("sqlite", "postgres"), action="append")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="print the N costliest functions"
+    )
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")})
     kinds = args.database or ["sqlite", *(["postgres"] if _server_url() else [])]
@@ -346,7 +380,7 @@ def main() -> None:
         log(f"{kind}: building scenes of {sizes} assets x {ATTEMPTS} attempts")
         with database(kind, home / kind) as env:
             desk, scenes = build(env, sizes, pool)
-            server = measure_server(desk, scenes, args.repeat)
+            server = measure_server(desk, scenes, args.repeat, args.profile)
             browser = scene_browser.measure_browser(env, scenes, args.repeat)
             desk.engine.dispose()
         results[kind] = {

@@ -25,7 +25,7 @@ from stage8.ui.sheet_status import needs_attention
 from stage8.ui.text import inert, md
 
 TYPE_TITLES = {"character": "Characters", "location": "Locations", "prop": "Props"}
-PAGE_SIZE = 20  # rows a long scene shows at a time (issue 16: render only what is near)
+PAGE_SIZE = 8  # rows a page (about two screens at 1280x800): a rerun draws only these (issue 16)
 QUEUE_PAGE = "app_pages/queue.py"
 # A laptop screen shows the scene title and its first rows: less empty space above the title.
 PAGE_CSS = """<style>

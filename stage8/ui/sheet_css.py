@@ -11,6 +11,8 @@ ROW_CSS = (
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
 [class*="st-key-row_"][class*="_strip"] [data-testid="stFullScreenFrame"] > div {
   width: auto !important; }
+[class*="st-key-row_"][class*="_strip"] [data-testid="stImageContainer"] img {
+  width: 52px !important; }
 [class*="st-key-row_"][class*="_strip"] [data-testid="stImage"] {
   flex-wrap: nowrap !important; column-gap: 1rem !important; }
 [class*="st-key-row_"][class*="_marks"] p {

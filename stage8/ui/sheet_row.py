@@ -184,7 +184,7 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         _arrow(iid, ":material/chevron_left:", keys.row_prev(iid), "previous (←)", ids, i - 1)
         with st.container(width="content", gap=None, key=keys.row_strip(iid)):
-            show_images([a.thumb_key for a in window], width=CELL_WIDTH, alt=_alts(window))
+            show_images([a.thumb_key for a in window], alt=_alts(window))  # CELL_WIDTH by ROW_CSS
             with st.container(horizontal=True, gap="small"):
                 for a in window:
                     _thumb_button(panel, a, shown)

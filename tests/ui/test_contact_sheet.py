@@ -6,6 +6,7 @@ import pytest
 from stage8.db.finders import find_instance, find_project, find_scene
 from stage8.decisions.attempts import list_attempts, trash_attempt
 from stage8.ui import state as keys
+from stage8.ui.contact_sheet import PAGE_SIZE
 from tests.bulk_fixtures import build_scene
 from tests.ui.helpers import page_text, shown
 
@@ -154,16 +155,23 @@ def test_long_scene_shows_pages_of_rows(app, ui_desk):
     build_scene(ui_desk, "Long", assets=45, attempts=2)
     at = app(scene=1, project="Long").run()
     assert not at.exception
-    assert len(_rows(at)) == 20
-    assert "Assets 1–20 of 45" in page_text(at)
+    assert len(_rows(at)) == PAGE_SIZE < 45
+    assert f"Assets 1–{PAGE_SIZE} of 45" in page_text(at)
     scene = _scene_id_of(ui_desk, "Long")
-    at.button(key=keys.sheet_page_button(scene, 2)).click().run()
-    assert len(_rows(at)) == 5
-    assert "Assets 41–45 of 45" in page_text(at)
-    # An asset link opens the page that holds it.
+    last = (45 - 1) // PAGE_SIZE
+    at.button(key=keys.sheet_page_button(scene, last)).click().run()
+    assert len(_rows(at)) == 45 - last * PAGE_SIZE
+    assert f"Assets {last * PAGE_SIZE + 1}–45 of 45" in page_text(at)
+    # An asset link opens the page that holds it, the full panel in place of its row.
     at = app(scene=1, project="Long", asset="Asset 001").run()
-    assert "Assets 1–20 of 45" in page_text(at) or "Assets 21–40 of 45" in page_text(at)
-    assert len(_rows(at)) == 19
+    caption = "Assets {}–{} of 45"
+    [page] = [
+        n
+        for n in range(last)
+        if caption.format(n * PAGE_SIZE + 1, (n + 1) * PAGE_SIZE) in page_text(at)
+    ]
+    assert at.button(key=keys.sheet_page_button(scene, page)).proto.type == "primary"
+    assert len(_rows(at)) == PAGE_SIZE - 1
 
 
 def _scene_id_of(desk, project):
