@@ -23,6 +23,11 @@ def test_compare_shows_three_images_at_one_size(page, streamlit_app):
     expect(dialog.get_by_text("Shown: attempt #1", exact=True)).to_be_visible(timeout=30_000)
     images = by_key(page, keys.COMPARE_IMAGES).locator("img")
     expect(images).to_have_count(3)
+    # Sizes once the three have loaded (an image still loading is 0 px tall).
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('.st-key-{keys.COMPARE_IMAGES} img')]"
+        ".every(i => i.complete && i.naturalHeight > 0)"
+    )
     sizes = {
         (round(box["width"]), round(box["height"]))
         for box in (images.nth(i).bounding_box() for i in range(3))
