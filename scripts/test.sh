@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that sets everything up and runs the whole test suite:
 #
-#   bash scripts/test.sh                 # everything: unit, integration (SQLite + PostgreSQL), ui, e2e
-#   bash scripts/test.sh tests/unit -x   # any pytest arguments are passed through
+#   bash scripts/test.sh                 # everything: unit, integration (SQLite + PostgreSQL), ui
+#                                        # on two workers, then e2e (the browser) one at a time
+#   bash scripts/test.sh tests/unit -x   # any pytest arguments are passed through (one process)
 #
 # It creates .venv (python3.11, else python3) and installs requirements-dev.txt when needed,
 # installs Debian chromium for the browser smoke tests if missing (scripts/browser_deps.sh),
@@ -50,4 +51,16 @@ export STAGE8_REQUIRE_POSTGRES="${STAGE8_REQUIRE_POSTGRES:-1}"
 export STAGE8_CHROMIUM="${STAGE8_CHROMIUM:-/usr/bin/chromium}"
 echo "test.sh: PostgreSQL at $STAGE8_TEST_DATABASE_URL, Chromium at $STAGE8_CHROMIUM" >&2
 
-exec .venv/bin/pytest -q -p no:cacheprovider "$@"
+# Arguments naming tests (anything not starting with "-") run as given, in one process.
+for arg in "$@"; do
+    case "$arg" in
+    -*) ;;
+    *) exec .venv/bin/pytest -q -p no:cacheprovider "$@" ;;
+    esac
+done
+# The whole suite in two passes (options such as --durations=15 go to both): the service,
+# integration and AppTest tests on two workers (pytest-xdist; each worker has its own PostgreSQL
+# database), then the browser tests one at a time (each drives a Streamlit server and Chromium,
+# and measures layout and timing).
+.venv/bin/pytest -q -p no:cacheprovider -n 2 "$@" tests/unit tests/integration tests/ui
+exec .venv/bin/pytest -q -p no:cacheprovider "$@" tests/e2e

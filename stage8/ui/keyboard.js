@@ -212,9 +212,17 @@ window.stage8InstallKeys = function (config) {
     };
     tick();
   }
+  // The row's stars are one st.feedback widget: n clicks its n-th star, 0 its checked one (a
+  // click on the current rating clears it).
   function rate(id, n) {
     if (n > 5 || id === null) return false;
-    press(numbered(cfg.star, id, n));
+    const box = byKey(keyOf(cfg.stars, id));
+    if (!box) return false;
+    const stars = [...box.querySelectorAll('[role="radio"]')];
+    const checked = stars.find((s) => s.getAttribute("aria-checked") === "true");
+    const star = n === 0 ? checked : stars[n - 1];
+    if (!star || star.disabled) return false;
+    star.click();
     return true;
   }
   // A digit: a reason while a bar is open; right after s, x or m on this row, wait for the row to

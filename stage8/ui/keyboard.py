@@ -107,7 +107,7 @@ def config() -> dict:
         "why": _template(state.row_why),
         "whyCode": _numbered(state.row_why_code),
         "whySkip": _template(state.row_why_skip),
-        "star": _numbered(state.row_star),
+        "stars": _template(state.row_stars),
         "panel": _template(state.asset_box),
         "undo": state.SCENE_UNDO,
         "nextAttention": state.NEXT_ATTENTION,

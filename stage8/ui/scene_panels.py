@@ -31,7 +31,7 @@ from stage8.ui.decision_widgets import (
 from stage8.ui.eviction import eviction_notice
 from stage8.ui.messages import not_allowed_help
 from stage8.ui.session import get_desk
-from stage8.ui.star_rating import star_buttons
+from stage8.ui.star_rating import star_rating
 from stage8.ui.text import inert, md
 from stage8.ui.uploader import upload_widget
 
@@ -170,12 +170,11 @@ def _attempts(desk: Desk, panel: AssetPanel) -> None:
     actor = current_identity()
     may = allowed(actor, "decide")
     iid = panel.instance_id
-    star_buttons(
+    star_rating(
         desk,
         shown,
         panel.ratings.get(shown.id),
-        box_key=keys.panel_stars(iid),
-        star_key=lambda n: keys.panel_star(iid, n),
+        key=keys.panel_stars(iid),
         actor=actor,
         may=may,
         act=lambda fn, ok, intent: _act(iid, fn, ok, intent),

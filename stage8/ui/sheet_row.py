@@ -29,7 +29,7 @@ from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image, show_images
 from stage8.ui.session import ensure_worker, get_desk
 from stage8.ui.sheet_status import cell_marks, chips, needs_attention
-from stage8.ui.star_rating import star_buttons
+from stage8.ui.star_rating import star_rating
 from stage8.ui.text import inert, md
 
 STRIP = 6  # thumbnails in a row's strip (six fit on one line at 1280 px); more scroll with <- / ->
@@ -154,12 +154,11 @@ def _stars(desk: Desk, scene_id: int, panel: AssetPanel, shown: AttemptView | No
     if shown is None:
         return
     iid = panel.instance_id
-    star_buttons(
+    star_rating(
         desk,
         shown,
         panel.ratings.get(shown.id),
-        box_key=keys.row_stars(iid),
-        star_key=lambda n: keys.row_star(iid, n),
+        key=keys.row_stars(iid),
         actor=current_identity(),
         may=can("decide"),
         act=lambda fn, ok, intent: act(scene_id, iid, fn, ok, version=panel.version, intent=intent),

@@ -486,18 +486,11 @@ def row_shown_box(instance_id: int) -> str:
 
 
 def row_stars(instance_id: int) -> str:
-    """The row's five stars for the shown attempt."""
+    """The row's five stars for the shown attempt (one st.feedback widget; digits 1-5 with no
+    bar open click the n-th star, 0 the checked one, which clears the rating)."""
     return f"row_{instance_id}_stars"
-
-
-def row_star(instance_id: int, stars: int) -> str:  # digits 1-5 with no bar open; 0 clears
-    return f"row_{instance_id}_star_{stars}"
 
 
 def panel_stars(instance_id: int) -> str:
     """The full panel's stars, under the shown attempt's metadata."""
     return f"attempt_stars_{instance_id}"
-
-
-def panel_star(instance_id: int, stars: int) -> str:
-    return f"attempt_stars_{instance_id}_{stars}"

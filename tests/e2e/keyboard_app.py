@@ -4,7 +4,7 @@ Three fake contact-sheet rows with exactly the contact sheet's keys (`stage8.ui.
 row an `st.fragment`; every control writes "row N: <action>" into its row (a fragment rerun
 redraws only its own row) and into the page's log. Row 2 needs attention until it is selected.
 After select or trash a row shows a "Why?" bar (three reasons and Skip) until its next action;
-each row has the five stars and the clear button of the real sheet.
+each row has the real sheet's stars (one st.feedback widget; "star 0" when cleared).
 A text input checks that typing never fires a key. Rows are tall enough that the third one
 starts below the fold at 1280×800.
 """
@@ -49,6 +49,11 @@ def as_is_changed(iid: int) -> None:
     note(f"row {iid}: as-is {'on' if st.session_state[keys.row_as_is(iid)] else 'off'}")
 
 
+def rated(iid: int) -> None:
+    value = st.session_state[keys.row_stars(iid)]  # 0-4, None when cleared
+    act(iid, f"star {0 if value is None else value + 1}")
+
+
 @st.fragment
 def row(iid: int) -> None:
     with st.container(key=keys.row_box(iid), border=True):
@@ -69,11 +74,7 @@ def row(iid: int) -> None:
         for column, (label, key, action) in zip(st.columns(len(controls)), controls, strict=True):
             column.button(label, key=key, on_click=act, args=(iid, action))
         st.toggle("Use master as-is", key=keys.row_as_is(iid), on_change=as_is_changed, args=(iid,))
-        with st.container(horizontal=True, key=keys.row_stars(iid)):
-            for n in range(6):
-                st.button(
-                    f"star {n}", key=keys.row_star(iid, n), on_click=act, args=(iid, f"star {n}")
-                )
+        st.feedback("stars", key=keys.row_stars(iid), on_change=rated, args=(iid,))
         if iid in st.session_state[WHY]:
             with st.container(horizontal=True, key=keys.row_why(iid)):
                 for n in (1, 2, 3):

@@ -6,6 +6,7 @@ import pytest
 from stage8.db.finders import find_instance
 from stage8.decisions.attempts import list_attempts
 from stage8.decisions.events import instance_events
+from stage8.decisions.ratings import rate_attempt
 from stage8.reads.board import load_panel
 from stage8.ui import state as keys
 from tests.ui.helpers import page_text, shown
@@ -91,22 +92,25 @@ def test_turning_as_is_off_on_a_row_asks_why(app, ui_desk):
 def test_stars_rate_the_shown_attempt_and_clear(app, ui_desk, mara):
     at = app(scene=1).run()
     first = _number(ui_desk, mara, 1)  # the row shows the selected attempt, #1
-    assert [at.button(key=keys.row_star(mara, n)).label for n in range(1, 6)] == ["☆"] * 5
-    at.button(key=keys.row_star(mara, 4)).click().run()
+    stars = at.feedback(key=keys.row_stars(mara))
+    assert stars.value is None  # not rated
+    stars.set_value(3).run()  # the fourth star
     assert load_panel(ui_desk, mara).ratings == {first: 4}
-    assert [at.button(key=keys.row_star(mara, n)).label for n in range(1, 6)] == list("★★★★☆")
+    assert at.feedback(key=keys.row_stars(mara)).value == 3  # the stored rating, shown again
     assert _bar(at, mara) == []  # a rating takes no reason
-    at.button(key=keys.row_star(mara, 0)).click().run()  # ✕ (the 0 key)
+    at.feedback(key=keys.row_stars(mara)).set_value(None).run()  # a click on the rating clears
     assert load_panel(ui_desk, mara).ratings == {}
-    at.button(key=keys.row_star(mara, 2)).click().run()
-    at.button(key=keys.row_star(mara, 2)).click().run()  # the current rating again clears it
-    assert load_panel(ui_desk, mara).ratings == {}
+    assert at.feedback(key=keys.row_stars(mara)).value is None
+    # Rated elsewhere (another reviewer, the command line): the row shows it on its next run.
+    rate_attempt(ui_desk, first, 2, actor="someone else")
+    at.run()
+    assert at.feedback(key=keys.row_stars(mara)).value == 1
     assert not at.exception
 
 
 def test_the_full_panel_asks_why_rates_and_its_history_shows_the_reason(app, ui_desk, mara):
     at = app(scene=1, asset="Mara").run()
-    at.button(key=keys.panel_star(mara, 5)).click().run()
+    at.feedback(key=keys.panel_stars(mara)).set_value(4).run()  # five stars
     assert load_panel(ui_desk, mara).ratings == {_number(ui_desk, mara, 1): 5}
     assert _bar(at, mara) == []  # a rating takes no reason
     carousel = keys.attempts_carousel(mara)
