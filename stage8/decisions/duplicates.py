@@ -63,7 +63,7 @@ def flag_near_duplicates(desk: Desk, instance_id: int, attempt_ids: Iterable[int
             if other_id in new_ids and other_number > number:
                 continue  # of two new look-alikes, only the later one is "the same as" the other
             theirs = prints[other_image]
-            if (mine.phash - theirs.phash) + (mine.dhash - theirs.dhash) <= NEAR_BITS:
+            if mine.hash_distance(theirs) <= NEAR_BITS:
                 found[attempt_id] = other_number
                 break
     if found:

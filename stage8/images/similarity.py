@@ -47,6 +47,11 @@ class Fingerprint:
     grey: np.ndarray
     grey_mirror: np.ndarray
 
+    def hash_distance(self, other: Fingerprint) -> int:
+        """Differing bits of the perceptual and difference hashes, unmirrored (0 = the same
+        picture as far as the hashes see; what near-duplicate detection compares)."""
+        return int((self.phash - other.phash) + (self.dhash - other.dhash))
+
 
 @dataclass(frozen=True)
 class Similarity:
@@ -100,7 +105,7 @@ def compare(a: Fingerprint, b: Fingerprint) -> Similarity:
     """How alike `a` and `b` look: the parts and their weighted score.
 
     `b` is taken as it is or mirrored, whichever the two hashes find closer to `a`."""
-    direct = (a.phash - b.phash) + (a.dhash - b.dhash)
+    direct = a.hash_distance(b)
     mirrored = (a.phash - b.phash_mirror) + (a.dhash - b.dhash_mirror)
     if mirrored < direct:
         phash, dhash, grey = b.phash_mirror, b.dhash_mirror, b.grey_mirror

@@ -87,7 +87,7 @@ def _distance(prints: dict, a: int | None, b: int | None) -> int | None:
     if a not in prints or b not in prints:
         return None
     mine, theirs = prints[a], prints[b]
-    return int((mine.phash - theirs.phash) + (mine.dhash - theirs.dhash))
+    return mine.hash_distance(theirs)
 
 
 def duplicate_report(desk: Desk, project: str) -> DuplicateReport:

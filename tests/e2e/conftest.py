@@ -72,6 +72,24 @@ def chromium_path() -> str:
     return os.environ.get("STAGE8_CHROMIUM") or DEFAULT_CHROMIUM
 
 
+def run_cli(settings: dict[str, str], *args: str) -> str:
+    """`python -m stage8 ARGS` in another process, as an operator beside the app would run it:
+    the test's environment without the developer's desk settings, plus `settings`. Its output;
+    the command must succeed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    env.update(settings)
+    done = subprocess.run(
+        [sys.executable, "-m", "stage8", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,33 +5,13 @@ and the counts go down."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from playwright.sync_api import expect
 
 from stage8.ui import state as keys
-from tests.e2e.conftest import _SCRUBBED_PREFIXES, REPO_ROOT
+from tests.e2e.conftest import run_cli
 from tests.e2e.steps import by_key, goto_app
 
 LIVE = 8_000  # ms: the poll runs every 2.5 s; a change shows within about 5 s
-
-
-def _cli(home: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    env["STAGE8_HOME"] = str(home)
-    done = subprocess.run(
-        [sys.executable, "-m", "stage8", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def test_the_queue_drops_an_item_decided_in_another_process(page, streamlit_app, streamlit_home):
@@ -41,7 +21,8 @@ def test_the_queue_drops_an_item_decided_in_another_process(page, streamlit_app,
     expect(rows).to_have_count(4, timeout=30_000)
     page.evaluate("() => { window.stage8NoReload = true; }")  # gone if the page reloads
 
-    _cli(streamlit_home, "use-master", "--scene", "2", "--asset", "Harbour Town", "--actor", "ana")
+    home = {"STAGE8_HOME": str(streamlit_home)}
+    run_cli(home, "use-master", "--scene", "2", "--asset", "Harbour Town", "--actor", "ana")
 
     expect(rows).to_have_count(3, timeout=LIVE)
     expect(by_key(page, keys.QUEUE_LIST).get_by_text("Harbour Town")).to_have_count(0)

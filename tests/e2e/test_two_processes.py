@@ -11,8 +11,6 @@ import contextlib
 import json
 import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -30,7 +28,7 @@ from stage8.decisions.attempts import list_attempts
 from stage8.decisions.events import instance_events
 from stage8.desk import Desk
 from stage8.ui import state as keys
-from tests.e2e.conftest import _SCRUBBED_PREFIXES, REPO_ROOT, VIEWPORT, app_server
+from tests.e2e.conftest import VIEWPORT, app_server, run_cli
 from tests.e2e.steps import (
     asset_panel,
     button,
@@ -77,18 +75,8 @@ def shared_env(shared_database, tmp_path_factory) -> dict[str, str]:
 
 
 def cli(shared_env: dict[str, str], *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    env.update(shared_env, STAGE8_HOME=str(Path(shared_env["STAGE8_STORAGE_PATH"]).parent))
-    done = subprocess.run(
-        [sys.executable, "-m", "stage8", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    home = str(Path(shared_env["STAGE8_STORAGE_PATH"]).parent)
+    return run_cli({**shared_env, "STAGE8_HOME": home}, *args)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
 from stage8.ui.text import JOINER
@@ -34,3 +35,20 @@ def markdown_bodies(at: AppTest) -> list[str]:
 def page_text(at: AppTest) -> str:
     """Everything the page says in Markdown, as the reader sees it, one body per line."""
     return "\n".join(shown(b) for b in markdown_bodies(at))
+
+
+def queries_of_a_run(at: AppTest, engine: Engine) -> int:
+    """The SQL statements `engine` executes during one run of `at` (which must not fail)."""
+    count = 0
+
+    def hook(*_args: object, **_kwargs: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        at.run()
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    assert not at.exception
+    return count

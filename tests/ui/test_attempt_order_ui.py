@@ -5,7 +5,6 @@ choice stays for the session; the page's query count does not grow with the scen
 import io
 
 from PIL import Image, ImageDraw
-from sqlalchemy import event
 
 from stage8.db.finders import find_instance, find_project
 from stage8.decisions import continuity
@@ -14,6 +13,7 @@ from stage8.reads.board import load_panel
 from stage8.ui import state as keys
 from tests.builders import add_generated
 from tests.bulk_fixtures import build_scene
+from tests.ui.helpers import queries_of_a_run
 
 
 def _stranger() -> bytes:
@@ -84,22 +84,6 @@ def test_the_full_panel_carousel_follows_the_same_order(app, ui_desk):
     assert _strip(at, jump) == _by_continuity(panel, unscored.id)
 
 
-def _queries(at, engine) -> int:
-    count = 0
-
-    def hook(*_args, **_kwargs):
-        nonlocal count
-        count += 1
-
-    event.listen(engine, "before_cursor_execute", hook)
-    try:
-        at.run()
-    finally:
-        event.remove(engine, "before_cursor_execute", hook)
-    assert not at.exception
-    return count
-
-
 def test_ordering_by_continuity_costs_no_query_per_asset(app, ui_desk):
     build_scene(ui_desk, "Small", assets=5, attempts=8)
     build_scene(ui_desk, "Large", assets=50, attempts=8)
@@ -109,5 +93,5 @@ def test_ordering_by_continuity_costs_no_query_per_asset(app, ui_desk):
         at.run()
         [control] = [c for c in at.segmented_control if c.key == keys.ATTEMPT_ORDER]
         control.set_value("continuity").run()
-        counts[name] = _queries(at, ui_desk.engine)
+        counts[name] = queries_of_a_run(at, ui_desk.engine)
     assert counts["Small"] == counts["Large"], counts

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from stage8.db.finders import find_instance
 from stage8.db.models import Attempt
@@ -20,7 +20,7 @@ from stage8.reads.insights import biggest_drops, continuity_along_scenes
 from stage8.ui import state as keys
 from tests.bulk_fixtures import build_scene
 from tests.integration.test_duplicates import encoded, picture
-from tests.ui.helpers import shown
+from tests.ui.helpers import queries_of_a_run, shown
 
 CONTINUITY, REASONS, RATINGS = 1, 2, 3  # the Analytics page's tabs
 
@@ -182,22 +182,6 @@ def test_duplicates_totals_table_and_links(app, ui_desk):
     assert parse_qs(urlsplit(rows[1]["Open"]).query)["scene"] == ["2"]
 
 
-def _queries(at, engine) -> int:
-    count = 0
-
-    def hook(*_args, **_kwargs):
-        nonlocal count
-        count += 1
-
-    event.listen(engine, "before_cursor_execute", hook)
-    try:
-        at.run()
-    finally:
-        event.remove(engine, "before_cursor_execute", hook)
-    assert not at.exception
-    return count
-
-
 def _decide_in(desk, project: str, instances: int) -> None:
     """Ratings and reason codes on the first `instances` assets of a built project."""
     with desk.read() as s:
@@ -226,7 +210,8 @@ def test_same_queries_for_a_small_and_a_large_project(app, ui_desk):
     for project in ("Small", "Large"):
         at.selectbox(key=keys.ANALYTICS_PROJECT).set_value(project).run()  # warm up
         page.selectbox(key=keys.DUPLICATES_PROJECT).set_value(project).run()
-        counts[project] = (_queries(at, ui_desk.engine), _queries(page, ui_desk.engine))
+        engine = ui_desk.engine
+        counts[project] = (queries_of_a_run(at, engine), queries_of_a_run(page, engine))
         assert len(at.tabs[CONTINUITY].get("vega_lite_chart")) == 1
         assert len(at.tabs[RATINGS].get("vega_lite_chart")) == 2
         duplicates[project] = [len(d.value) for d in page.tabs[1].dataframe]

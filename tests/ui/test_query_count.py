@@ -1,25 +1,8 @@
 """The scene page makes the same number of SQL queries for 5 assets as for 50 or 100 (no N+1;
 a long scene shows a page of rows at a time, from the same few queries)."""
 
-from sqlalchemy import event
-
 from tests.bulk_fixtures import build_scene
-
-
-def _queries_for_page_run(at, engine) -> int:
-    count = 0
-
-    def hook(*_args, **_kwargs):
-        nonlocal count
-        count += 1
-
-    event.listen(engine, "before_cursor_execute", hook)
-    try:
-        at.run()
-    finally:
-        event.remove(engine, "before_cursor_execute", hook)
-    assert not at.exception
-    return count
+from tests.ui.helpers import queries_of_a_run
 
 
 def test_same_queries_for_5_and_50_assets(app, ui_desk):
@@ -30,7 +13,7 @@ def test_same_queries_for_5_and_50_assets(app, ui_desk):
     for name in ("Small", "Large", "Long"):
         at = app(scene=1, project=name)
         at.run()  # warm up: caches, demo seeding, first-run work
-        counts[name] = _queries_for_page_run(at, ui_desk.engine)
+        counts[name] = queries_of_a_run(at, ui_desk.engine)
     assert counts["Small"] == counts["Large"] == counts["Long"], counts
     # The scene board's reads (instances, attempts, chains, continuity, ratings, history, jobs,
     # failures, neighbours), the sidebar's review-queue stamp and the live poll's versions:
