@@ -24,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from stage8.errors import InvalidInput, NotAllowed
 from stage8.reviewers.roles import Identity, allowed, signed_in
 from stage8.ui.session import current_actor, get_desk
+from stage8.ui.state import IDENTITY_THIS_RUN
 from stage8.ui.text import escape_markdown
 
 _SHARED_KEYS = ("redirect_uri", "cookie_secret")
@@ -108,10 +110,29 @@ def current_identity() -> Identity:
             f"Your identity provider has not verified {email}; verify it there, then sign in again."
         )
     name = st.user.get("name")
+    return _identity_this_run(str(email), str(name) if name else None)
+
+
+def _identity_this_run(email: str, name: str | None) -> Identity:
+    """The signed-in person's Identity, with their role read from the database once per script
+    run (a page asks in every row: about 30 queries a rerun before, a round trip each on a
+    remote database). The next run, full or fragment, reads the role again, so a changed role
+    applies from the next click on.
+
+    Streamlit gives each run, full or fragment, a new `cursors` dict in the run's context; the
+    memo keeps that dict and matches it by identity (holding it, so it cannot be recycled)."""
+    ctx = get_script_run_ctx()
+    run = ctx.cursors if ctx is not None else None
+    memo = st.session_state.get(IDENTITY_THIS_RUN)
+    if run is not None and memo is not None and memo[0] is run and memo[1] == (email, name):
+        return memo[2]
     try:
-        return signed_in(get_desk(), str(email), str(name) if name else None)
+        identity = signed_in(get_desk(), email, name)
     except InvalidInput as exc:
         raise NotAllowed(f"The identity provider's email is not usable: {exc}") from exc
+    if run is not None:
+        st.session_state[IDENTITY_THIS_RUN] = (run, (email, name), identity)
+    return identity
 
 
 def can(action: str) -> bool:

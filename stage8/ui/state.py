@@ -494,3 +494,8 @@ def row_stars(instance_id: int) -> str:
 def panel_stars(instance_id: int) -> str:
     """The full panel's stars, under the shown attempt's metadata."""
     return f"attempt_stars_{instance_id}"
+
+
+# --- sign-in (stage8/ui/auth.py) ------------------------------------------------------------------
+# (this run's cursors, (email, name), Identity): the role read once per script run.
+IDENTITY_THIS_RUN = "identity_this_run"

@@ -6,7 +6,9 @@ disabled for reviewers. The real sign-in flow is in tests/e2e/test_roles_browser
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
+from stage8.db.finders import find_instance
 from stage8.reviewers.roles import add_reviewer, list_reviewers, operator, role_of
 from stage8.ui import state as keys
 from stage8.ui.messages import ADMINS_ONLY, VIEWER_CANNOT_DECIDE
@@ -105,3 +107,32 @@ def test_a_reviewer_may_decide_but_not_apply_cleanup(app, ui_desk):
     applies = [b for b in at.button if b.key == keys.CLEANUP_APPLY]
     assert all(b.disabled and b.help == ADMINS_ONLY for b in applies)
     assert ADMINS_ONLY in [c.value for c in at.caption] or not applies
+
+
+def test_the_role_is_read_once_a_run_and_a_change_applies_on_the_next(app, ui_desk):
+    add_reviewer(ui_desk, operator("ops"), "rui@studio.test", "reviewer")
+    at = app(scene=1)  # the sheet: every row asks who is deciding
+    at.secrets["auth"] = AUTH
+    at.user["is_logged_in"] = True
+    at.user["email"] = "rui@studio.test"
+    at.run()
+    with ui_desk.read() as s:
+        mara = find_instance(s, None, 1, "Mara").id
+    lookups = []
+
+    def hook(_conn, _cursor, statement, *_args):
+        if "FROM reviewers" in statement:
+            lookups.append(statement)
+
+    event.listen(ui_desk.engine, "before_cursor_execute", hook)
+    try:
+        at.run()
+        assert not at.exception
+        assert len(lookups) == 1, lookups  # one role lookup for the whole page, not one a row
+        assert not at.button(key=keys.row_pin(mara)).disabled
+        add_reviewer(ui_desk, operator("ops"), "rui@studio.test", "viewer")  # by an admin
+        at.run()
+        assert len(lookups) == 2  # read again on the next run
+    finally:
+        event.remove(ui_desk.engine, "before_cursor_execute", hook)
+    assert at.button(key=keys.row_pin(mara)).disabled  # the new role applies at once
