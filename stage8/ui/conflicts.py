@@ -22,7 +22,9 @@ import streamlit as st
 
 from stage8.decisions.versions import StaleVersion
 from stage8.errors import Stage8Error
+from stage8.ui import reason_bar
 from stage8.ui import state as keys
+from stage8.ui.session import get_desk
 from stage8.ui.text import md
 
 Decision = Callable[[int | None], object]  # called with the expected version
@@ -117,6 +119,8 @@ def replace_with_mine(instance_id: int) -> None:
     if result is not None:
         message = getattr(result, "message", None) or kept.ok or "Replaced with your decision."
         state[keys.panel_flash(instance_id)] = ("success", message)
+        # My decision is now made: ask why, as after a first try that went through.
+        reason_bar.offer(get_desk(), instance_id, kept.current_version)
 
 
 def conflict_notice(instance_id: int) -> None:

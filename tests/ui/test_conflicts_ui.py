@@ -8,7 +8,7 @@ from stage8.db.finders import find_instance
 from stage8.decisions.attempts import list_attempts, select_attempt, set_pinned
 from stage8.decisions.events import instance_events
 from stage8.ui import state as keys
-from tests.ui.helpers import shown
+from tests.ui.helpers import page_text, shown
 
 
 @pytest.fixture
@@ -83,6 +83,8 @@ def test_replace_with_mine_decides_again_against_the_version_that_won(app, ui_de
     assert newest.after["version"] == before.after["version"] + 1
     assert any("Attempt #2 selected" in shown(t.value) for t in at.toast)
     assert _titles(at)[0].startswith("**Attempt #2**") and "Selected" in _titles(at)[0]
+    # My selection went through this time: the "Why?" bar asks for its reason.
+    assert "Why this selection?" in page_text(at)
 
 
 def test_replace_with_mine_can_meet_a_newer_conflict(app, ui_desk, mara):
