@@ -30,12 +30,7 @@ QUEUE_PAGE = "app_pages/queue.py"
 # A laptop screen shows the scene title and its first rows: less empty space above the title.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
-div[class*="st-key-row_"][class*="_marks"][data-testid="stVerticalBlock"],
-div[class*="st-key-row_"][class*="_strip"][data-testid="stVerticalBlock"] {
-  padding: 0; }
 </style>"""
-# The marks under a strip thumbnail use the whole 52 px cell (the row box's padding rule also
-# matched them, leaving 36 px): a score with "drift", or with a "≈#n" mark, fits on one line.
 _ROOT = Path(__file__).resolve().parents[2]
 
 

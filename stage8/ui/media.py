@@ -36,7 +36,7 @@ def object_bytes(key: str) -> bytes | None:
 
 
 class _NoRendition(Exception):
-    """Raised (never cached by st.cache_data) so a rendition made later is found next rerun."""
+    """Raised (a cache never keeps an exception) so a rendition made later is found next rerun."""
 
 
 @st.cache_resource(max_entries=2000, show_spinner=False)

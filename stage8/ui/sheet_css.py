@@ -3,22 +3,26 @@ the shown image (so they make no row taller)."""
 
 from stage8.ui.star_rating import CSS as STAR_CSS
 
+CELL_WIDTH = 52  # px: a strip thumbnail, its "#n" button and its marks (sheet_row)
+
 # Compact controls inside rows only (Streamlit's buttons are 40 px tall with wide padding).
 ROW_CSS = (
     """<style>
 [class*="st-key-row_"] button { min-height: 1.75rem; padding: 0.05rem 0.45rem; }
 [class*="st-key-row_"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
 div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5rem; }
+div[class*="st-key-row_"][class*="_marks"][data-testid="stVerticalBlock"],
+div[class*="st-key-row_"][class*="_strip"][data-testid="stVerticalBlock"] { padding: 0; }
 [class*="st-key-row_"][class*="_strip"] [data-testid="stFullScreenFrame"] > div {
   width: auto !important; }
 [class*="st-key-row_"][class*="_strip"] [data-testid="stImageContainer"] img {
-  width: 52px !important; }
+  width: {cell}px !important; }
 [class*="st-key-row_"][class*="_strip"] [data-testid="stImage"] {
   flex-wrap: nowrap !important; column-gap: 1rem !important; }
 [class*="st-key-row_"][class*="_marks"] p {
   display: flex; gap: 1rem; font-size: 0.7rem; line-height: 1.1; white-space: nowrap; }
 .s8-cell {
-  display: inline-flex; justify-content: center; gap: 2px; width: 52px; min-height: 0.8rem;
+  display: inline-flex; justify-content: center; gap: 2px; width: {cell}px; min-height: 0.8rem;
   overflow: hidden; }
 .s8-score, .s8-drift, .s8-stars { border-radius: 0.25rem; padding: 0 2px; }
 .s8-score { background: rgba(128, 132, 149, 0.15); color: rgb(85, 88, 103); }
@@ -32,6 +36,6 @@ div[class*="st-key-row_"][data-testid="stVerticalBlock"] { padding: 0.4rem 0.5re
 }
 [class*="st-key-row_"][class*="_why_"] button { min-height: 1.4rem; padding: 0 0.4rem; }
 [class*="st-key-row_"][class*="_why_"] button p { font-size: 0.8rem; }
-</style>"""
+</style>""".replace("{cell}", str(CELL_WIDTH))
     + STAR_CSS
 )

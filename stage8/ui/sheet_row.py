@@ -28,6 +28,7 @@ from stage8.ui.auth import can, current_identity
 from stage8.ui.compare import open_compare
 from stage8.ui.media import show_image, show_images
 from stage8.ui.session import ensure_worker, get_desk
+from stage8.ui.sheet_css import CELL_WIDTH
 from stage8.ui.sheet_status import cell_marks, chips, needs_attention
 from stage8.ui.star_rating import star_rating
 from stage8.ui.text import inert, md
@@ -38,7 +39,6 @@ STRIP = 6  # thumbnails in a row's strip (six fit on one line at 1280 px); more 
 # a 1280x800 screen; the full panel (`&asset=`) shows the 520 px one.
 IMAGE_WIDTH = 160
 REFERENCE_WIDTH = 96
-CELL_WIDTH = 52
 
 
 def act(
@@ -183,7 +183,7 @@ def _strip(panel: AssetPanel, shown: AttemptView | None) -> None:
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         _arrow(iid, ":material/chevron_left:", keys.row_prev(iid), "previous (←)", ids, i - 1)
         with st.container(width="content", gap=None, key=keys.row_strip(iid)):
-            show_images([a.thumb_key for a in window], alt=_alts(window))  # CELL_WIDTH by ROW_CSS
+            show_images([a.thumb_key for a in window], alt=_alts(window))  # drawn CELL_WIDTH wide
             with st.container(horizontal=True, gap="small"):
                 for a in window:
                     _thumb_button(panel, a, shown)
@@ -219,14 +219,11 @@ def _marks_line(panel: AssetPanel, window: list[AttemptView]) -> str:
     threshold), the rating and the look-alike mark; a cell keeps its place while empty, so the
     row keeps its height when scores arrive. Only the desk's own numbers and words: no data."""
     drift_below = get_desk().settings.drift_below
-    return (
-        "".join(
-            f'<span class="s8-cell" data-attempt="{a.attempt_number}">'
-            + "".join(cell_marks(panel, a, drift_below))
-            + "</span>"
-            for a in window
-        )
-        or "\u00a0"
+    return "".join(
+        f'<span class="s8-cell" data-attempt="{a.attempt_number}">'
+        + "".join(cell_marks(panel, a, drift_below))
+        + "</span>"
+        for a in window
     )
 
 
